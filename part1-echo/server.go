@@ -1,0 +1,172 @@
+// Server accepts TCP connections one at a time and answers each with the
+// request head it received: the smallest server that speaks HTTP correctly.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"time"
+)
+
+// maxHeadBytes caps the request head (request line plus header fields).
+// Without a cap, a client that never sends the blank line would make us
+// buffer for ever. net/http's default (http.DefaultMaxHeaderBytes) is 1 MiB;
+// 64 KiB is more than any browser sends.
+const maxHeadBytes = 64 << 10
+
+// lingerTimeout bounds how long we keep reading (and discarding) what a
+// client still sends after we have answered; see lingeringClose.
+// net/http waits 500 ms for the same reason (rstAvoidanceDelay).
+const lingerTimeout = 500 * time.Millisecond
+
+// errHeadTooLarge reports a request head longer than maxHeadBytes.
+var errHeadTooLarge = errors.New("request head too large")
+
+// Server is an iterative echo server: it serves one connection at a time,
+// as LSBAWS part 1 does.
+type Server struct {
+	// ReadTimeout is how long a client has to send its whole request head.
+	// A silent or endless client is dropped after it, so the next one is
+	// served. Zero means no limit.
+	ReadTimeout time.Duration
+
+	// Log receives each request and each dropped connection.
+	// Nil discards them.
+	Log *log.Logger
+}
+
+// Serve accepts connections on ln and serves them one after the other.
+// It returns when ln is closed (or Accept fails for good).
+func (s *Server) Serve(ln net.Listener) error {
+	for {
+		// Accept blocks until the kernel has completed a TCP handshake
+		// with a client and hands us a new socket for that client alone;
+		// ln keeps listening for the next one.
+		conn, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("accept: %w", err)
+		}
+		s.serveConn(conn)
+	}
+}
+
+// serveConn reads one request head from conn, prints it, echoes it back
+// inside an HTTP response and closes the connection. Whatever the client
+// does (stays silent, sends too much, resets), serveConn returns, so the
+// accept loop goes on.
+func (s *Server) serveConn(conn net.Conn) {
+	defer conn.Close()
+	client := conn.RemoteAddr().String()
+
+	if s.ReadTimeout > 0 {
+		// One deadline for the whole head: a client that trickles a byte
+		// at a time cannot keep us busy longer than ReadTimeout either.
+		conn.SetReadDeadline(time.Now().Add(s.ReadTimeout))
+	}
+	head, err := readHead(bufio.NewReader(conn))
+	switch {
+	case errors.Is(err, errHeadTooLarge):
+		s.logf("%s: %v: answering 431", client, err)
+		writeResponse(conn, "431 Request Header Fields Too Large",
+			[]byte("request head larger than the server accepts\n"))
+		lingeringClose(conn)
+		return
+	case err != nil:
+		// Timeout, early close, reset: nobody is listening for an answer
+		// (net/http also closes without one), so we just hang up.
+		s.logf("%s: dropped: %v", client, err)
+		return
+	}
+
+	s.logf("--- request from %s ---\n%s", client, head)
+	writeResponse(conn, "200 OK", head)
+	lingeringClose(conn)
+}
+
+// readHead reads the request head: every line up to and including the
+// empty line that ends it (RFC 9112 section 2.1). It does not trust a
+// single Read to return the whole request, the LSBAWS bug of recv(1024):
+// TCP is a byte stream, and a Read returns whatever has arrived so far,
+// be it one byte or ten kilobytes.
+func readHead(r *bufio.Reader) ([]byte, error) {
+	var head []byte
+	n := 0 // bytes read so far, skipped empty lines included
+	for {
+		line, err := r.ReadSlice('\n')
+		n += len(line)
+		if n > maxHeadBytes {
+			return nil, errHeadTooLarge
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// A line longer than bufio's buffer: keep it and read on.
+			head = append(head, line...)
+			continue
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF // closed before the blank line
+			}
+			return nil, fmt.Errorf("read request head: %w", err)
+		}
+		// A server SHOULD ignore empty lines received before the request
+		// line (RFC 9112 section 2.2): some clients send an extra CRLF.
+		// They still count toward the cap, so endless CRLFs end in 431.
+		blank := bytes.Equal(line, []byte("\r\n")) || bytes.Equal(line, []byte("\n"))
+		if blank && len(head) == 0 {
+			continue
+		}
+		head = append(head, line...)
+		// The head ends with an empty line. RFC 9112 section 2.2 lets a
+		// recipient accept a bare LF as a line ending, so "\n" counts too.
+		if blank {
+			return head, nil
+		}
+	}
+}
+
+// writeResponse writes a complete HTTP/1.1 response with body as its
+// text/plain body. Every line ends in CRLF (RFC 9112 section 2.1): LSBAWS
+// answered with bare LFs and no headers, and Firefox showed a blank page.
+// Content-Length tells the client where the body ends; Connection: close
+// tells it that we hang up after this one response.
+func writeResponse(w io.Writer, status string, body []byte) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "HTTP/1.1 %s\r\n", status)
+	b.WriteString("Content-Type: text/plain; charset=utf-8\r\n")
+	fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
+	b.WriteString("Connection: close\r\n")
+	b.WriteString("\r\n")
+	b.Write(body)
+	// One Write: the whole response leaves in as few TCP segments as
+	// possible, and Write either sends every byte or returns an error.
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// lingeringClose says we are done sending (a FIN) and then reads and
+// discards whatever the client still sends, for a short while, before
+// closing. Closing a socket whose receive buffer holds unread bytes makes
+// the kernel send a reset (RST) instead of a FIN, and the client may then
+// lose our response before reading it: this happens when a request carries
+// a body we never read, or a head we cut off at the cap.
+func lingeringClose(conn net.Conn) {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.CloseWrite()
+	}
+	conn.SetReadDeadline(time.Now().Add(lingerTimeout))
+	io.Copy(io.Discard, io.LimitReader(conn, 4*maxHeadBytes))
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.Log != nil {
+		s.Log.Printf(format, args...)
+	}
+}
