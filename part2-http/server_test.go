@@ -1,0 +1,476 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// testClock is the fixed time of every Date field in these tests.
+var testClock = time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
+
+const testDate = "Sat, 21 Nov 2026 08:00:00 GMT"
+
+// startSite starts the demo site (embedded pages, uploads in a new
+// temporary folder) with the given read timeout, and returns the server's
+// address and the uploads folder.
+func startSite(t *testing.T, readTimeout time.Duration) (addr, filesDir string) {
+	t.Helper()
+	pages, _ := fs.Sub(siteFiles, "site")
+	return startSiteWith(t, pages, readTimeout)
+}
+
+func startSiteWith(t *testing.T, pages fs.FS, readTimeout time.Duration) (addr, filesDir string) {
+	t.Helper()
+	filesDir = t.TempDir()
+	site, err := newSite(pages, filesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.started = testClock
+	srv := &Server{
+		Handler:      site.Serve,
+		ReadTimeout:  readTimeout,
+		WriteTimeout: testTimeout,
+		Now:          func() time.Time { return testClock },
+	}
+	return startServer(t, srv.Serve), filesDir
+}
+
+// result is the part of a response the tests compare.
+type result struct {
+	Status int
+	Header map[string]string // the fields the test cares about
+	Body   string
+}
+
+// do sends raw and parses the response with net/http's client-side
+// reader, keeping the named header fields.
+func do(t *testing.T, addr, raw string, fields ...string) result {
+	t.Helper()
+	resp := roundTrip(t, addr, raw)
+	return parseResponse(t, resp, raw, fields...)
+}
+
+func parseResponse(t *testing.T, resp, raw string, fields ...string) result {
+	t.Helper()
+	method, _, _ := strings.Cut(strings.TrimLeft(raw, "\r\n"), " ")
+	r, err := http.ReadResponse(bufio.NewReader(strings.NewReader(resp)), &http.Request{Method: method})
+	if err != nil {
+		t.Fatalf("read response %q: %v", resp, err)
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		t.Fatalf("read response body: %v", err)
+	}
+	res := result{Status: r.StatusCode, Body: string(body)}
+	for _, f := range fields {
+		if v, ok := r.Header[http.CanonicalHeaderKey(f)]; ok {
+			if res.Header == nil {
+				res.Header = map[string]string{}
+			}
+			res.Header[f] = strings.Join(v, ", ")
+		}
+	}
+	return res
+}
+
+func get(path string, fields ...string) string {
+	return "GET " + path + " HTTP/1.1\r\nHost: test\r\n" + strings.Join(fields, "") + "\r\n"
+}
+
+func TestExactResponse(t *testing.T) {
+	addr, _ := startSite(t, testTimeout)
+	got := roundTrip(t, addr, get("/echo/hello"))
+	want := "HTTP/1.1 200 OK\r\n" +
+		"Date: " + testDate + "\r\n" +
+		"Server: part2-http\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n" +
+		"Content-Length: 5\r\n" +
+		"Connection: close\r\n" +
+		"\r\n" +
+		"hello"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("response mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestHeadIsGetWithoutBody checks that HEAD gets every field GET gets,
+// Content-Length included, and no body.
+func TestHeadIsGetWithoutBody(t *testing.T) {
+	addr, _ := startSite(t, testTimeout)
+	for _, path := range []string{"/", "/style.css", "/images/socket.png", "/echo/hi", "/user-agent", "/nothing-here", "/files/none"} {
+		getResp := roundTrip(t, addr, get(path))
+		headResp := roundTrip(t, addr, "HEAD "+path+" HTTP/1.1\r\nHost: test\r\n\r\n")
+		getHead, _, _ := strings.Cut(getResp, "\r\n\r\n")
+		if diff := cmp.Diff(getHead+"\r\n\r\n", headResp); diff != "" {
+			t.Errorf("HEAD %s: response mismatch with GET's head (-want +got):\n%s", path, diff)
+		}
+	}
+}
+
+func TestEndpoints(t *testing.T) {
+	addr, _ := startSite(t, testTimeout)
+	text := map[string]string{"Content-Type": "text/plain; charset=utf-8"}
+	tests := []struct {
+		name   string
+		raw    string
+		fields []string
+		want   result
+	}{
+		{"echo text", get("/echo/hello%20world"), []string{"Content-Type"},
+			result{200, text, "hello world"}},
+		{"echo body", "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"say\":\"hi\"}\n", []string{"Content-Type"},
+			result{200, map[string]string{"Content-Type": "application/json"}, "{\"say\":\"hi\"}\n"}},
+		{"echo chunked body", "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", []string{"Content-Type"},
+			result{200, map[string]string{"Content-Type": "application/octet-stream"}, "abcde"}},
+		{"user agent", get("/user-agent", "User-Agent: test-agent/1.0\r\n"), nil,
+			result{200, nil, "test-agent/1.0\n"}},
+		{"request", "POST /request?b=2&a=1 HTTP/1.1\r\nHost: test\r\nX-Hi: there\r\nContent-Length: 3\r\n\r\nabc", nil,
+			result{200, nil, "method:  POST\ntarget:  /request?b=2&a=1\nversion: HTTP/1.1\npath:    /request\nquery:   b=2&a=1\n" +
+				"  a = [\"1\"]\n  b = [\"2\"]\nhost:    test\nheaders: 3\n  Host: test\n  X-Hi: there\n  Content-Length: 3\n" +
+				"body:    3 bytes (framing: Content-Length)\n"}},
+		{"first visit", get("/visits"), []string{"Set-Cookie"},
+			result{200, map[string]string{"Set-Cookie": "visits=1; Path=/visits; Max-Age=86400; HttpOnly; SameSite=Lax"}, "visits: 1\n"}},
+		{"next visit", get("/visits", "Cookie: theme=dark; visits=41\r\n"), []string{"Set-Cookie"},
+			result{200, map[string]string{"Set-Cookie": "visits=42; Path=/visits; Max-Age=86400; HttpOnly; SameSite=Lax"}, "visits: 42\n"}},
+		{"bad cookie starts over", get("/visits", "Cookie: visits=-3\r\n"), nil,
+			result{200, nil, "visits: 1\n"}},
+		{"index page", get("/"), []string{"Content-Type", "Last-Modified"},
+			result{200, map[string]string{"Content-Type": "text/html; charset=utf-8", "Last-Modified": testDate}, readSite(t, "index.html")}},
+		{"stylesheet", get("/style.css"), []string{"Content-Type"},
+			result{200, map[string]string{"Content-Type": "text/css; charset=utf-8"}, readSite(t, "style.css")}},
+		{"image", get("/images/socket.png"), []string{"Content-Type"},
+			result{200, map[string]string{"Content-Type": "image/png"}, readSite(t, "images/socket.png")}},
+		{"folder without its slash", get("/images?x"), []string{"Location"},
+			result{301, map[string]string{"Location": "/images/"}, "moved to /images/\n"}},
+		{"folder without index.html", get("/images/"), nil,
+			result{404, nil, "no page at /images/\n"}},
+		{"no such page", get("/nothing-here"), nil,
+			result{404, nil, "no page at /nothing-here\n"}},
+		{"OPTIONS a path", "OPTIONS /echo HTTP/1.1\r\nHost: test\r\n\r\n", []string{"Allow", "Content-Type"},
+			result{204, map[string]string{"Allow": "POST, OPTIONS"}, ""}},
+		{"OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: test\r\n\r\n", []string{"Allow"},
+			result{204, map[string]string{"Allow": "GET, HEAD, POST, PUT, DELETE, OPTIONS"}, ""}},
+		{"method not allowed", "DELETE /echo/x HTTP/1.1\r\nHost: test\r\n\r\n", []string{"Allow"},
+			result{405, map[string]string{"Allow": "GET, HEAD, OPTIONS"}, "/echo/x does not take DELETE\n"}},
+		{"GET /echo", get("/echo"), []string{"Allow"},
+			result{405, map[string]string{"Allow": "POST, OPTIONS"}, "/echo does not take GET\n"}},
+		{"unknown method", "BREW /pot HTTP/1.1\r\nHost: test\r\n\r\n", nil,
+			result{501, nil, "method BREW is not implemented here\n"}},
+		{"methods are case-sensitive", "get / HTTP/1.1\r\nHost: test\r\n\r\n", nil,
+			result{501, nil, "method get is not implemented here\n"}},
+		{"HTTP/1.0 request", "GET /echo/old HTTP/1.0\r\n\r\n", nil,
+			result{200, nil, "old"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := do(t, addr, tt.raw, tt.fields...)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("response mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func readSite(t *testing.T, name string) string {
+	t.Helper()
+	b, err := fs.ReadFile(siteFiles, "site/"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestRefusals checks that bad requests get a proper response, status and
+// reason included, over a real socket, and that the server goes on.
+func TestRefusals(t *testing.T) {
+	addr, _ := startSite(t, testTimeout)
+	tests := []struct {
+		name   string
+		raw    string
+		status int
+		body   string
+	}{
+		{"no Host", "GET / HTTP/1.1\r\n\r\n", 400, "an HTTP/1.1 request needs a Host field\n"},
+		{"HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", 505, "this server speaks HTTP/1.0 and HTTP/1.1, not HTTP/2.0\n"},
+		{"garbage", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 400, "malformed request line \"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03\"\n"},
+		{"URI too long", get("/" + strings.Repeat("a", maxRequestLineBytes)), 414, "request line longer than 8192 bytes\n"},
+		{"header too large", get("/", strings.Repeat("X-Filler: 0123456789\r\n", maxHeaderBytes/20)), 431, "header section larger than 65536 bytes\n"},
+		{"body too large", "PUT /files/big HTTP/1.1\r\nHost: test\r\nContent-Length: 20000000\r\n\r\n", 413, "body of 20000000 bytes; the limit is 10485760\n"},
+		{"smuggling shape", "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nG", 400, "both Transfer-Encoding and Content-Length\n"},
+		{"unknown coding", "POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "transfer coding \"gzip\" is not implemented\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := do(t, addr, tt.raw)
+			want := result{Status: tt.status, Body: tt.body}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("response mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if got := do(t, addr, get("/echo/still-here")); got.Body != "still-here" {
+		t.Errorf("after the refusals: got %+v", got)
+	}
+}
+
+// TestPathTraversal tries the ways out of the site's folder: none may
+// return a file from outside it.
+func TestPathTraversal(t *testing.T) {
+	// A root folder for -root, with a secret next to it and a symbolic
+	// link inside pointing at the secret.
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	must(t, os.Mkdir(root, 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "index.html"), []byte("inside"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("SECRET"), 0o644))
+	must(t, os.Symlink(filepath.Join(dir, "secret.txt"), filepath.Join(root, "link.txt")))
+	must(t, os.Symlink(dir, filepath.Join(root, "up")))
+	r, err := os.OpenRoot(root)
+	must(t, err)
+	t.Cleanup(func() { r.Close() })
+	addr, _ := startSiteWith(t, r.FS(), testTimeout)
+
+	tests := []struct {
+		target string
+		status int
+	}{
+		{"/../secret.txt", 400},
+		{"/%2e%2e/secret.txt", 400},
+		{"/%2E%2E%2Fsecret.txt", 400},
+		{"/a/../../secret.txt", 400},
+		{"/./../secret.txt", 400},
+		{"/up%2fsecret.txt", 400},
+		{"/link.txt", 404},
+		{"/up/secret.txt", 404},
+		{"//secret.txt", 404},
+		{"/..\\secret.txt", 404},
+	}
+	for _, tt := range tests {
+		got := do(t, addr, get(tt.target))
+		if got.Status != tt.status || strings.Contains(got.Body, "SECRET") {
+			t.Errorf("GET %s: %d %q, want %d and no secret", tt.target, got.Status, got.Body, tt.status)
+		}
+	}
+	if got := do(t, addr, get("/")); got.Body != "inside" {
+		t.Errorf("GET / from -root: %+v, want the root's index.html", got)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFiles(t *testing.T) {
+	addr, filesDir := startSite(t, testTimeout)
+	steps := []struct {
+		name string
+		raw  string
+		want result
+	}{
+		{"absent", get("/files/notes.txt"), result{404, nil, "no file notes.txt\n"}},
+		{"create with PUT", "PUT /files/notes.txt HTTP/1.1\r\nHost: test\r\nContent-Length: 6\r\n\r\nfirst\n",
+			result{201, map[string]string{"Location": "/files/notes.txt", "Content-Type": "text/plain; charset=utf-8"}, "stored notes.txt (6 bytes)\n"}},
+		{"read", get("/files/notes.txt"), result{200, map[string]string{"Content-Type": "application/octet-stream"}, "first\n"}},
+		{"replace with POST", "POST /files/notes.txt HTTP/1.1\r\nHost: test\r\nContent-Length: 7\r\n\r\nsecond\n", result{204, nil, ""}},
+		{"read again", get("/files/notes.txt"), result{200, map[string]string{"Content-Type": "application/octet-stream"}, "second\n"}},
+		{"list", get("/files/"), result{200, map[string]string{"Content-Type": "text/plain; charset=utf-8"}, "notes.txt\n"}},
+		{"delete", "DELETE /files/notes.txt HTTP/1.1\r\nHost: test\r\n\r\n", result{204, nil, ""}},
+		{"delete again", "DELETE /files/notes.txt HTTP/1.1\r\nHost: test\r\n\r\n", result{404, nil, "no file notes.txt\n"}},
+		{"hidden name", "PUT /files/.env HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\nx", result{400, nil, "\".env\" is not a valid file name: use letters, digits, '-', '_' and '.'\n"}},
+		{"encoded slash in name", "PUT /files/a%2Fb HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\nx", result{400, nil, "\"a/b\" is not a valid file name: use letters, digits, '-', '_' and '.'\n"}},
+		{"climbing name", "PUT /files/..%2F..%2Fevil HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\nx", result{400, nil, "path \"/files/..%2F..%2Fevil\" climbs above /\n"}},
+		{"PATCH", "PATCH /files/x HTTP/1.1\r\nHost: test\r\n\r\n", result{501, nil, "method PATCH is not implemented here\n"}},
+	}
+	for _, s := range steps {
+		got := do(t, addr, s.raw, "Location", "Content-Type")
+		if s.want.Header == nil && got.Header != nil {
+			delete(got.Header, "Content-Type") // not what this step is about
+			if len(got.Header) == 0 {
+				got.Header = nil
+			}
+		}
+		if diff := cmp.Diff(s.want, got); diff != "" {
+			t.Errorf("%s: response mismatch (-want +got):\n%s", s.name, diff)
+		}
+	}
+	// Nothing else was written in the folder, or outside it.
+	if diff := cmp.Diff([]string{}, listDir(t, filesDir)); diff != "" {
+		t.Errorf("files folder (-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(filesDir), "evil")); err == nil {
+		t.Errorf("a file was written outside the files folder")
+	}
+}
+
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	must(t, err)
+	names := []string{}
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestLargeUploads stores 5 MB bodies, framed by Content-Length and by
+// chunks, and reads them back.
+func TestLargeUploads(t *testing.T) {
+	addr, filesDir := startSite(t, testTimeout)
+	data := strings.Repeat("0123456789abcdef", 5<<20/16)
+
+	got := do(t, addr, fmt.Sprintf("PUT /files/big1 HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n\r\n%s", len(data), data))
+	if got.Status != 201 {
+		t.Fatalf("PUT with Content-Length: %+v", got)
+	}
+	var chunked strings.Builder
+	for rest := data; rest != ""; {
+		n := min(len(rest), 100000)
+		fmt.Fprintf(&chunked, "%x\r\n%s\r\n", n, rest[:n])
+		rest = rest[n:]
+	}
+	got = do(t, addr, "PUT /files/big2 HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"+chunked.String()+"0\r\n\r\n")
+	if got.Status != 201 {
+		t.Fatalf("PUT chunked: %+v", got)
+	}
+	for _, name := range []string{"big1", "big2"} {
+		stored, err := os.ReadFile(filepath.Join(filesDir, name))
+		must(t, err)
+		if string(stored) != data {
+			t.Errorf("%s: stored %d bytes, want the %d sent", name, len(stored), len(data))
+		}
+		if got := do(t, addr, get("/files/"+name)); got.Body != data {
+			t.Errorf("GET /files/%s: %d bytes, want %d", name, len(got.Body), len(data))
+		}
+	}
+}
+
+// TestFailedUploadKeepsTheOldFile: a client that hangs up in the middle of
+// its body leaves the stored file as it was, and no temporary file.
+func TestFailedUploadKeepsTheOldFile(t *testing.T) {
+	addr, filesDir := startSite(t, testTimeout)
+	if got := do(t, addr, "PUT /files/keep HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nold"); got.Status != 201 {
+		t.Fatalf("first PUT: %+v", got)
+	}
+	conn := dial(t, addr)
+	io.WriteString(conn, "PUT /files/keep HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\nnew and incompl")
+	conn.Close()
+	// The server serves one connection at a time: once this answer comes,
+	// it is done with the broken upload.
+	if got := do(t, addr, get("/files/keep")); got.Body != "old" {
+		t.Errorf("after a broken upload: %+v, want the old content", got)
+	}
+	if diff := cmp.Diff([]string{"keep"}, listDir(t, filesDir)); diff != "" {
+		t.Errorf("files folder (-want +got):\n%s", diff)
+	}
+}
+
+// TestExpectContinue: with "Expect: 100-continue", the client waits for
+// an interim 100 before it sends the body; a request refused on its head
+// gets the final answer at once, and no 100.
+func TestExpectContinue(t *testing.T) {
+	addr, _ := startSite(t, testTimeout)
+
+	conn := dial(t, addr)
+	io.WriteString(conn, "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+	br := bufio.NewReader(conn)
+	interim := make([]byte, len("HTTP/1.1 100 Continue\r\n\r\n"))
+	if _, err := io.ReadFull(br, interim); err != nil {
+		t.Fatalf("read interim response: %v", err)
+	}
+	if diff := cmp.Diff("HTTP/1.1 100 Continue\r\n\r\n", string(interim)); diff != "" {
+		t.Errorf("interim response (-want +got):\n%s", diff)
+	}
+	io.WriteString(conn, "hello")
+	rest, err := io.ReadAll(br)
+	must(t, err)
+	conn.Close()
+	if got := parseResponse(t, string(rest), "POST"); got.Body != "hello" {
+		t.Errorf("final response: %+v", got)
+	}
+
+	got := do(t, addr, "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 20000000\r\nExpect: 100-continue\r\n\r\n")
+	if got.Status != 413 {
+		t.Errorf("too large with Expect: %+v, want 413", got)
+	}
+}
+
+// TestOneByteAtATime sends a chunked request in one-byte writes.
+func TestOneByteAtATime(t *testing.T) {
+	addr, _ := startSite(t, testTimeout)
+	raw := "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+	conn := dial(t, addr)
+	for i := range len(raw) {
+		if _, err := io.WriteString(conn, raw[i:i+1]); err != nil {
+			t.Fatalf("write byte %d: %v", i, err)
+		}
+	}
+	if got := parseResponse(t, readAll(t, conn), raw); got.Body != "hello" {
+		t.Errorf("response: %+v", got)
+	}
+}
+
+// TestStalledClientIsDropped: a client that never finishes its request,
+// head or body, is dropped after ReadTimeout; the next one is served.
+func TestStalledClientIsDropped(t *testing.T) {
+	for name, sent := range map[string]string{
+		"silent":    "",
+		"half head": "GET / HTTP/1.1\r\nHo",
+		"half body": "PUT /files/x HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nabc",
+	} {
+		t.Run(name, func(t *testing.T) {
+			addr, _ := startSite(t, 100*time.Millisecond)
+			stalled := dial(t, addr)
+			io.WriteString(stalled, sent)
+			if got := do(t, addr, get("/echo/next")); got.Body != "next" {
+				t.Errorf("client behind the stalled one: %+v", got)
+			}
+			if got := readAll(t, stalled); got != "" {
+				t.Errorf("stalled client got %q, want nothing", got)
+			}
+		})
+	}
+}
+
+// TestClientGoesAway: resets and early closes do not stop the server.
+func TestClientGoesAway(t *testing.T) {
+	addr, _ := startSite(t, testTimeout)
+	for _, sent := range []string{"", "GET / HT", get("/"), "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 9\r\n\r\nab"} {
+		conn := dial(t, addr)
+		io.WriteString(conn, sent)
+		conn.(*net.TCPConn).SetLinger(0) // close with a reset
+		conn.Close()
+	}
+	if got := do(t, addr, get("/echo/alive")); got.Body != "alive" {
+		t.Errorf("after resets: %+v", got)
+	}
+}
+
+// TestServeReturnsWhenListenerCloses checks that Serve ends cleanly.
+func TestServeReturnsWhenListenerCloses(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- (&Server{}).Serve(ln) }()
+	ln.Close()
+	if err := <-done; err != nil {
+		t.Errorf("Serve after Close = %v, want nil", err)
+	}
+}
