@@ -47,10 +47,12 @@ func dial(t *testing.T, addr string) net.Conn {
 }
 
 // roundTrip sends raw on a new connection and returns all the server
-// sends back until it closes the connection.
+// sends back until it closes the connection. Then it closes its side too,
+// as curl does, so the server is not left waiting for it.
 func roundTrip(t *testing.T, addr, raw string) string {
 	t.Helper()
 	conn := dial(t, addr)
+	defer conn.Close()
 	if _, err := io.WriteString(conn, raw); err != nil {
 		t.Fatalf("write request: %v", err)
 	}
