@@ -137,7 +137,9 @@ func refuse(code int, format string, args ...any) error {
 // the request first; readBody reads it.
 //
 // An error is a *statusError when the server should answer it; any other
-// error (EOF, a timeout, a reset) means the client is gone.
+// error (EOF, a timeout, a reset) means the client is gone. With an error,
+// the request holds what was parsed before it, if anything: a refused HEAD
+// request must still get its answer without a body.
 func readRequest(r *bufio.Reader) (*Request, error) {
 	line, err := readRequestLine(r)
 	if err != nil {
@@ -145,21 +147,18 @@ func readRequest(r *bufio.Reader) (*Request, error) {
 	}
 	req := &Request{}
 	if err := req.parseRequestLine(line); err != nil {
-		return nil, err
+		return req, err
 	}
 	if req.Header, err = readHeader(r, maxHeaderBytes); err != nil {
-		return nil, err
+		return req, err
 	}
 	if err := req.checkHost(); err != nil {
-		return nil, err
+		return req, err
 	}
 	if err := req.checkFraming(); err != nil {
-		return nil, err
+		return req, err
 	}
-	if err := req.checkExpect(); err != nil {
-		return nil, err
-	}
-	return req, nil
+	return req, req.checkExpect()
 }
 
 // readRequestLine returns the request line. A server SHOULD ignore empty
@@ -264,6 +263,9 @@ func (req *Request) parseTarget(target string) error {
 		}
 		return nil
 	case req.Method == "CONNECT": // authority-form: "host:port"
+		if !isValidHost(target) {
+			return refuse(http.StatusBadRequest, "malformed authority %q", target)
+		}
 		req.Host = target
 		return nil
 	default: // absolute-form: "http://host/where?query", sent to proxies

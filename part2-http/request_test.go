@@ -16,7 +16,7 @@ func parse(raw string) (*Request, error) {
 	br := bufio.NewReaderSize(strings.NewReader(raw), readBufferBytes)
 	req, err := readRequest(br)
 	if err != nil {
-		return nil, err
+		return nil, err // drop what was parsed before the error
 	}
 	if err := readBody(br, req); err != nil {
 		return nil, err
@@ -201,6 +201,7 @@ func TestReadRequestRefuses(t *testing.T) {
 		{"climbs above / through an encoded slash", "GET /..%2f..%2fetc HTTP/1.1\r\n" + host + "\r\n", 400},
 		{"* for GET", "GET * HTTP/1.1\r\n" + host + "\r\n", 400},
 		{"absolute-form with userinfo", "GET http://u:p@h/ HTTP/1.1\r\n" + host + "\r\n", 400},
+		{"CONNECT with userinfo", "CONNECT u@h:443 HTTP/1.1\r\n" + host + "\r\n", 400},
 		{"absolute-form with another scheme", "GET ftp://h/ HTTP/1.1\r\n" + host + "\r\n", 400},
 		// The header section.
 		{"no Host in HTTP/1.1", "GET / HTTP/1.1\r\n\r\n", 400},

@@ -225,6 +225,24 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
+// TestRefusedHeadHasNoBody: a HEAD request refused for a fault in its head
+// gets the error's status and fields, and still no body (RFC 9110 section
+// 9.3.2).
+func TestRefusedHeadHasNoBody(t *testing.T) {
+	addr, _ := startSite(t, testTimeout)
+	got := roundTrip(t, addr, "HEAD /echo/x HTTP/1.1\r\n\r\n") // no Host
+	want := "HTTP/1.1 400 Bad Request\r\n" +
+		"Date: " + testDate + "\r\n" +
+		"Server: part2-http\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n" +
+		"Content-Length: 39\r\n" +
+		"Connection: close\r\n" +
+		"\r\n"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("response mismatch (-want +got):\n%s", diff)
+	}
+}
+
 // TestPathTraversal tries the ways out of the site's folder: none may
 // return a file from outside it.
 func TestPathTraversal(t *testing.T) {
