@@ -338,7 +338,13 @@ func readHeader(r *bufio.Reader, limit int) (Header, error) {
 	for {
 		line, n, err := readLine(r, limit)
 		if errors.Is(err, errLineTooLong) {
-			return nil, refuse(http.StatusRequestHeaderFieldsTooLarge, "header section larger than %d bytes", maxHeaderBytes)
+			// Either this line overflows what is left of the section's
+			// budget, or, with budget to spare, it overflows the read
+			// buffer on its own. RFC 6585 gives 431 for both.
+			if limit < readBufferBytes {
+				return nil, refuse(http.StatusRequestHeaderFieldsTooLarge, "header section larger than %d bytes", maxHeaderBytes)
+			}
+			return nil, refuse(http.StatusRequestHeaderFieldsTooLarge, "a header field line longer than %d bytes", readBufferBytes)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read header: %w", err)
@@ -434,7 +440,14 @@ func (req *Request) checkFraming() error {
 				codings = append(codings, strings.Trim(c, " \t"))
 			}
 		}
-		for _, c := range codings {
+		// Only chunked says where the body ends, so it must come last; if
+		// not, the length cannot be known and RFC 9112 section 6.3 says 400.
+		if !strings.EqualFold(codings[len(codings)-1], "chunked") {
+			return refuse(http.StatusBadRequest, "chunked is not the final transfer coding")
+		}
+		// Chunked last, but another coding before it that we cannot
+		// undo ("gzip, chunked"): 501 (RFC 9112 section 6.1).
+		for _, c := range codings[:len(codings)-1] {
 			if !strings.EqualFold(c, "chunked") {
 				return refuse(http.StatusNotImplemented, "transfer coding %q is not implemented", c)
 			}

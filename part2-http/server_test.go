@@ -154,6 +154,10 @@ func TestEndpoints(t *testing.T) {
 			result{200, map[string]string{"Content-Type": "image/png"}, readSite(t, "images/socket.png")}},
 		{"folder without its slash", get("/images?x"), []string{"Location"},
 			result{301, map[string]string{"Location": "/images/"}, "moved to /images/\n"}},
+		{"no open redirect", get("//evil.example/../images"), []string{"Location"},
+			result{301, map[string]string{"Location": "/images/"}, "moved to /images/\n"}},
+		{"no open redirect, encoded", get("//evil.example/%2e%2e/images"), []string{"Location"},
+			result{301, map[string]string{"Location": "/images/"}, "moved to /images/\n"}},
 		{"folder without index.html", get("/images/"), nil,
 			result{404, nil, "no page at /images/\n"}},
 		{"no such page", get("/nothing-here"), nil,
@@ -209,7 +213,9 @@ func TestRefusals(t *testing.T) {
 		{"header too large", get("/", strings.Repeat("X-Filler: 0123456789\r\n", maxHeaderBytes/20)), 431, "header section larger than 65536 bytes\n"},
 		{"body too large", "PUT /files/big HTTP/1.1\r\nHost: test\r\nContent-Length: 20000000\r\n\r\n", 413, "body of 20000000 bytes; the limit is 10485760\n"},
 		{"smuggling shape", "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nG", 400, "both Transfer-Encoding and Content-Length\n"},
-		{"unknown coding", "POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "transfer coding \"gzip\" is not implemented\n"},
+		{"unknown coding", "POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "transfer coding \"gzip\" is not implemented\n"},
+		{"chunked not last", "POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "chunked is not the final transfer coding\n"},
+		{"one field line too long", get("/", "X-Big: "+strings.Repeat("b", readBufferBytes)+"\r\n"), 431, "a header field line longer than 16384 bytes\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

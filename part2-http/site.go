@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -196,8 +197,12 @@ func (s *Site) static(req *Request) *Response {
 	if err == nil && info.IsDir() {
 		if !strings.HasSuffix(req.Path, "/") {
 			// Relative links in the folder's index.html need the slash.
-			resp := textResponse(http.StatusMovedPermanently, "moved to "+req.RawPath+"/\n")
-			resp.Header = append(resp.Header, Field{"Location", req.RawPath + "/"})
+			// The new location is built from the cleaned path, never from
+			// the raw one: "//evil.example/../images" would otherwise send
+			// the browser to another host (an open redirect).
+			to := (&url.URL{Path: "/" + name + "/"}).EscapedPath()
+			resp := textResponse(http.StatusMovedPermanently, "moved to "+to+"\n")
+			resp.Header = append(resp.Header, Field{"Location", to})
 			return resp
 		}
 		name = path.Join(name, "index.html")
