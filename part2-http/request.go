@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -36,6 +35,10 @@ const (
 	// maxChunkLineBytes caps one chunk-size line, extensions included
 	// (net/http's limit is the same 4096).
 	maxChunkLineBytes = 4 << 10
+
+	// maxChunkOverheadBytes is how many bytes of chunk-size lines and
+	// CRLFs a chunked body may carry beyond one per byte of data.
+	maxChunkOverheadBytes = 16 << 10
 
 	// readBufferBytes is the size of the connection's bufio.Reader. A
 	// single line must fit in it, so it is larger than the request line.
@@ -376,7 +379,9 @@ func readHeader(r *bufio.Reader, limit int) (Header, error) {
 func parseField(line string) (Field, error) {
 	if line[0] == ' ' || line[0] == '\t' {
 		// obs-fold: a value continued on the next line. RFC 9112 section
-		// 5.2 lets a server reject it; net/http does since Go 1.20.
+		// 5.2 lets a server reject it or replace the fold with spaces;
+		// net/http replaces, we reject: the simpler rule, and one trick
+		// fewer for hiding a Transfer-Encoding from a proxy.
 		return Field{}, refuse(http.StatusBadRequest, "obsolete line folding in the header")
 	}
 	name, value, ok := strings.Cut(line, ":")
@@ -500,11 +505,29 @@ func readBody(r *bufio.Reader, req *Request) error {
 	if req.ContentLength == 0 {
 		return nil
 	}
-	req.Body = make([]byte, req.ContentLength)
-	if _, err := io.ReadFull(r, req.Body); err != nil {
-		return fmt.Errorf("read body: %w", unexpected(err))
+	body, err := appendN(nil, r, req.ContentLength)
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
 	}
+	req.Body = body
 	return nil
+}
+
+// appendN appends exactly n bytes read from r to buf. It grows buf as the
+// bytes arrive, at most 64 KiB ahead of them: a client that announces
+// 10 MB and sends nothing does not make us set 10 MB aside.
+func appendN(buf []byte, r io.Reader, n int64) ([]byte, error) {
+	for n > 0 {
+		step := int(min(n, 64<<10))
+		buf = slices.Grow(buf, step)
+		got, err := io.ReadFull(r, buf[len(buf):len(buf)+step])
+		buf = buf[:len(buf)+got]
+		n -= int64(got)
+		if err != nil {
+			return buf, unexpected(err)
+		}
+	}
+	return buf, nil
 }
 
 // readChunked reads a chunked body (RFC 9112 section 7.1):
@@ -519,6 +542,7 @@ func readBody(r *bufio.Reader, req *Request) error {
 // could disagree with a proxy on where the body ends.
 func readChunked(r *bufio.Reader) ([]byte, error) {
 	var body []byte
+	overhead := 0 // bytes of size lines and CRLFs: everything but data
 	for {
 		line, err := readCRLFLine(r, maxChunkLineBytes)
 		if errors.Is(err, errLineTooLong) {
@@ -531,16 +555,20 @@ func readChunked(r *bufio.Reader) ([]byte, error) {
 		if !ok {
 			return nil, refuse(http.StatusBadRequest, "malformed chunk size line %q", line)
 		}
+		// Tiny chunks with long extensions would make us read without end
+		// before the data limit is reached; net/http has the same guard.
+		overhead += len(line) + 4
+		if overhead > maxChunkOverheadBytes+len(body) {
+			return nil, refuse(http.StatusBadRequest, "too many bytes of chunk sizes and extensions for the data")
+		}
 		if size == 0 {
 			break
 		}
 		if size > maxBodyBytes-int64(len(body)) {
 			return nil, refuse(http.StatusRequestEntityTooLarge, "chunked body over %d bytes", maxBodyBytes)
 		}
-		start := len(body)
-		body = slices.Grow(body, int(size))[:start+int(size)]
-		if _, err := io.ReadFull(r, body[start:]); err != nil {
-			return nil, fmt.Errorf("read chunk: %w", unexpected(err))
+		if body, err = appendN(body, r, size); err != nil {
+			return nil, fmt.Errorf("read chunk: %w", err)
 		}
 		if err := readCRLF(r); err != nil {
 			return nil, err
@@ -604,16 +632,30 @@ func unexpected(err error) error {
 }
 
 // parseChunkSize parses "1a2b" or "1a2b;name=value" (extensions, which we
-// skip, may follow after optional whitespace).
+// skip, may follow after optional whitespace: RFC 9112 section 7.1.1).
 func parseChunkSize(line []byte) (int64, bool) {
 	hex, _, _ := bytes.Cut(line, []byte(";"))
 	hex = bytes.TrimRight(hex, " \t")
-	if len(hex) == 0 || len(hex) > 15 { // 15 hex digits fit in an int64
+	if len(hex) == 0 {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(string(hex), 16, 64)
-	if err != nil || hex[0] == '+' || hex[0] == '-' {
-		return 0, false
+	var n int64
+	for _, c := range hex {
+		var d byte
+		switch {
+		case isDigit(c):
+			d = c - '0'
+		case 'a' <= c && c <= 'f':
+			d = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		if n > math.MaxInt64>>4 {
+			return 0, false // too large for an int64, and for any limit
+		}
+		n = n<<4 | int64(d)
 	}
 	return n, true
 }

@@ -112,6 +112,15 @@ func TestReadRequest(t *testing.T) {
 			},
 		},
 		{
+			name: "chunk size with leading zeros",
+			raw:  "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0000000000000005\r\nhello\r\n0\r\n\r\n",
+			want: &Request{
+				Method: "POST", Target: "/", Proto: "HTTP/1.1", Path: "/", RawPath: "/", Host: "h",
+				Header:        Header{{"Host", "h"}, {"Transfer-Encoding", "chunked"}},
+				ContentLength: -1, Chunked: true, Body: []byte("hello"),
+			},
+		},
+		{
 			name: "Expect: 100-continue",
 			raw:  "PUT /files/a HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nExpect: 100-Continue\r\n\r\nx",
 			want: &Request{
@@ -243,6 +252,7 @@ func TestReadRequestRefuses(t *testing.T) {
 		{"chunk size line with bare LF", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n1\nx\r\n0\r\n\r\n", 400},
 		{"chunk data without CRLF", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n0\r\n\r\n", 400},
 		{"chunk data with bare LF", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n1\r\nx\n0\r\n\r\n", 400},
+		{"chunk sizes and extensions out of proportion to the data", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n" + strings.Repeat("1;"+strings.Repeat("x", 1000)+"\r\nx\r\n", 20) + "0\r\n\r\n", 400},
 		{"chunked body over the limit", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\nA00001\r\n", 413},
 		{"no last chunk", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n", 0},
 		{"bad trailer field", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n0\r\nX : y\r\n\r\n", 400},
