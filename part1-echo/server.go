@@ -98,7 +98,8 @@ func (s *Server) serveConn(conn net.Conn) {
 // be it one byte or ten kilobytes.
 func readHead(r *bufio.Reader) ([]byte, error) {
 	var head []byte
-	n := 0 // bytes read so far, skipped empty lines included
+	n := 0             // bytes read so far, skipped empty lines included
+	continued := false // line is the rest of a line longer than bufio's buffer
 	for {
 		line, err := r.ReadSlice('\n')
 		n += len(line)
@@ -108,6 +109,7 @@ func readHead(r *bufio.Reader) ([]byte, error) {
 		if errors.Is(err, bufio.ErrBufferFull) {
 			// A line longer than bufio's buffer: keep it and read on.
 			head = append(head, line...)
+			continued = true
 			continue
 		}
 		if err != nil {
@@ -119,7 +121,10 @@ func readHead(r *bufio.Reader) ([]byte, error) {
 		// A server SHOULD ignore empty lines received before the request
 		// line (RFC 9112 section 2.2): some clients send an extra CRLF.
 		// They still count toward the cap, so endless CRLFs end in 431.
-		blank := bytes.Equal(line, []byte("\r\n")) || bytes.Equal(line, []byte("\n"))
+		// The rest of a long line may be just "\r\n": that ends the long
+		// line, it is not an empty line of its own.
+		blank := !continued && (bytes.Equal(line, []byte("\r\n")) || bytes.Equal(line, []byte("\n")))
+		continued = false
 		if blank && len(head) == 0 {
 			continue
 		}
@@ -133,10 +138,11 @@ func readHead(r *bufio.Reader) ([]byte, error) {
 }
 
 // writeResponse writes a complete HTTP/1.1 response with body as its
-// text/plain body. Every line ends in CRLF (RFC 9112 section 2.1): LSBAWS
-// answered with bare LFs and no headers, and Firefox showed a blank page.
-// Content-Length tells the client where the body ends; Connection: close
-// tells it that we hang up after this one response.
+// text/plain body. Every line ends in CRLF (RFC 9112 section 2.1). LSBAWS
+// answered with bare LFs and no header fields: browsers today put up with
+// that, but a client is only required to understand CRLF, and without
+// Content-Length it can only guess that the body ended when the connection
+// closes. Connection: close tells it that we hang up after this response.
 func writeResponse(w io.Writer, status string, body []byte) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "HTTP/1.1 %s\r\n", status)

@@ -60,6 +60,10 @@ func TestEchoHeads(t *testing.T) {
 		{"bare LF line endings", "GET / HTTP/1.1\nHost: x\n\n", "GET / HTTP/1.1\nHost: x\n\n"},
 		{"mixed line endings", "GET / HTTP/1.1\r\nHost: x\n\r\n", "GET / HTTP/1.1\r\nHost: x\n\r\n"},
 		{"empty lines before the request line are skipped", "\r\n\nGET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\n\r\n"},
+		// bufio's buffer is 4096 bytes: these lines end just past it, so
+		// their last piece is "\r\n" or "\n" alone.
+		{"a line whose CRLF falls past the read buffer", "GET / HTTP/1.1\r\nX-A: " + strings.Repeat("a", 4091) + "\r\nX-B: b\r\n\r\n", "GET / HTTP/1.1\r\nX-A: " + strings.Repeat("a", 4091) + "\r\nX-B: b\r\n\r\n"},
+		{"a line whose LF falls past the read buffer", "GET / HTTP/1.1\r\nX-A: " + strings.Repeat("a", 4090) + "\r\nX-B: b\r\n\r\n", "GET / HTTP/1.1\r\nX-A: " + strings.Repeat("a", 4090) + "\r\nX-B: b\r\n\r\n"},
 		{"10 KB head", "GET / HTTP/1.1\r\n" + bigHeader + "\r\n", "GET / HTTP/1.1\r\n" + bigHeader + "\r\n"},
 		{"a body after the head is not echoed", "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"},
 		{"garbage is echoed as it came", "\x00\xff\xfe not http\r\n\r\n", "\x00\xff\xfe not http\r\n\r\n"},

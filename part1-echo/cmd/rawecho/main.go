@@ -73,7 +73,8 @@ func listen(addr string, backlog int) (int, error) {
 
 	// listen: turn it into a listening (server) socket. From now on the
 	// kernel completes TCP handshakes by itself and queues the finished
-	// connections, up to backlog of them, until we accept them.
+	// connections until we accept them: about backlog of them (Linux
+	// takes one more), then it stops answering new handshakes.
 	// net.Listen uses the system's maximum, /proc/sys/net/core/somaxconn.
 	if err := syscall.Listen(fd, backlog); err != nil {
 		syscall.Close(fd)
