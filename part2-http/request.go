@@ -687,16 +687,7 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // more of the letters, digits and !#$%&'*+-.^_`|~. Methods and field names
 // are tokens.
 func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || isDigit(c) || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
+	return s != "" && lettersDigitsOr(s, "!#$%&'*+-.^_`|~")
 }
 
 // isValidHost reports whether every byte of a Host value may appear in a
@@ -704,9 +695,15 @@ func isToken(s string) bool {
 // An empty Host is valid: RFC 9112 section 3.2 asks for one when the target
 // has no authority.
 func isValidHost(h string) bool {
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || isDigit(c) || strings.IndexByte("!$%&'()*+,-.:;=[]_~", c) >= 0) {
+	return lettersDigitsOr(h, "!$%&'()*+,-.:;=[]_~")
+}
+
+// lettersDigitsOr reports whether every byte of s is an ASCII letter, a
+// digit, or one of the bytes of punct.
+func lettersDigitsOr(s, punct string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || isDigit(c) || strings.IndexByte(punct, c) >= 0) {
 			return false
 		}
 	}

@@ -238,16 +238,7 @@ func (s *Site) static(req *Request) *Response {
 // digits, "-", "_" and ".", not starting with "." (no "..", no hidden
 // files, no clash with our temporary files), at most 255 bytes.
 func validFileName(name string) bool {
-	if name == "" || len(name) > 255 || name[0] == '.' {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || isDigit(c) || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
+	return name != "" && len(name) <= 255 && name[0] != '.' && lettersDigitsOr(name, "-_.")
 }
 
 // listFiles answers GET /files/ with the stored names, one a line.
