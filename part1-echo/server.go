@@ -10,6 +10,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"strings"
 	"time"
 )
 
@@ -20,8 +21,9 @@ import (
 const maxHeadBytes = 64 << 10
 
 // lingerTimeout bounds how long we keep reading (and discarding) what a
-// client still sends after we have answered; see lingeringClose.
-// net/http waits 500 ms for the same reason (rstAvoidanceDelay).
+// client may still send after we have answered, when it may still send
+// something; see lingeringClose. net/http waits 500 ms for the same reason
+// (rstAvoidanceDelay).
 const lingerTimeout = 500 * time.Millisecond
 
 // errHeadTooLarge reports a request head longer than maxHeadBytes.
@@ -71,7 +73,8 @@ func (s *Server) serveConn(conn net.Conn) {
 		// at a time cannot keep us busy longer than ReadTimeout either.
 		conn.SetReadDeadline(time.Now().Add(s.ReadTimeout))
 	}
-	head, err := readHead(bufio.NewReader(conn))
+	br := bufio.NewReader(conn)
+	head, err := readHead(br)
 	switch {
 	case errors.Is(err, errHeadTooLarge):
 		s.logf("%s: %v: answering 431", client, err)
@@ -88,7 +91,37 @@ func (s *Server) serveConn(conn net.Conn) {
 
 	s.logf("--- request from %s ---\n%s", client, head)
 	writeResponse(conn, "200 OK", head)
-	lingeringClose(conn)
+	// We read the head and nothing after it. If the client sent more (a
+	// body, or bytes already waiting in br), closing now would reset the
+	// connection and could destroy the answer: linger. Otherwise close at
+	// once: lingering after every answer would make the next client wait
+	// for as long as this one keeps its end open.
+	if br.Buffered() > 0 || declaresBody(head) {
+		lingeringClose(conn)
+	}
+}
+
+// declaresBody reports whether head announces a body after it: a
+// Content-Length other than 0, or a Transfer-Encoding. Part 1 echoes the
+// head and never reads a body; part 2 parses these fields properly.
+func declaresBody(head []byte) bool {
+	for _, line := range bytes.Split(head, []byte("\n")) {
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		// Field names are case-insensitive (RFC 9110 section 5.1):
+		// "content-length" counts as much as "Content-Length".
+		switch strings.ToLower(string(name)) {
+		case "content-length":
+			if string(bytes.TrimSpace(value)) != "0" {
+				return true
+			}
+		case "transfer-encoding":
+			return true
+		}
+	}
+	return false
 }
 
 // readHead reads the request head: every line up to and including the
@@ -162,10 +195,14 @@ func writeResponse(w io.Writer, status string, body []byte) error {
 // closing. Closing a socket whose receive buffer holds unread bytes makes
 // the kernel send a reset (RST) instead of a FIN, and the client may then
 // lose our response before reading it: this happens when a request carries
-// a body we never read, or a head we cut off at the cap.
+// a body we never read, or a head we cut off at the cap. It costs up to
+// lingerTimeout of the one-at-a-time server's time, so serveConn calls it
+// only in those cases, as net/http does (closeWriteAndWait).
 func lingeringClose(conn net.Conn) {
-	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.CloseWrite()
+	// *net.TCPConn has CloseWrite (shutdown(SHUT_WR) underneath); asking
+	// for the method rather than the type lets a wrapped conn have it too.
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
 	}
 	conn.SetReadDeadline(time.Now().Add(lingerTimeout))
 	io.Copy(io.Discard, io.LimitReader(conn, 4*maxHeadBytes))

@@ -233,3 +233,70 @@ func TestReadHeadErrors(t *testing.T) {
 }
 
 func newReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }
+
+// TestLingerOnlyWhenBytesMayRemain: the server lingers (half-closes, then
+// drains) only when the client sent, or announced, bytes after the head
+// that it never read; otherwise it closes at once, so that a client that
+// keeps its end open does not hold up the next one.
+func TestLingerOnlyWhenBytesMayRemain(t *testing.T) {
+	tests := []struct {
+		name   string
+		sent   string
+		linger bool
+	}{
+		{"head only", curlRequest, false},
+		{"Content-Length 0", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", false},
+		{"head and body", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", true},
+		{"body announced, lower case", "POST / HTTP/1.1\r\nHost: x\r\ncontent-length: 5\r\n\r\n", true},
+		{"chunked body announced", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", true},
+		{"a second request behind the first", curlRequest + curlRequest, true},
+		{"head cut off at the cap", "GET / HTTP/1.1\r\n" + strings.Repeat("X-Filler: 0123456789\r\n", maxHeadBytes/20) + "\r\n", true},
+	}
+	srv := &Server{ReadTimeout: testTimeout}
+	addr, conns := startWatched(t, srv.Serve)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := lingered(t, addr, conns, tt.sent); got != tt.linger {
+				t.Errorf("lingered = %v, want %v", got, tt.linger)
+			}
+		})
+	}
+}
+
+// BenchmarkNextClientBehindOpenOne measures how long a client waits for its
+// answer when the client served before it keeps its end of the connection
+// open after a complete exchange: the cost of lingering after every answer.
+//
+//	go test -run=NONE -bench=NextClient .
+func BenchmarkNextClientBehindOpenOne(b *testing.B) {
+	srv := &Server{ReadTimeout: testTimeout}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go srv.Serve(ln)
+	addr := ln.Addr().String()
+	for b.Loop() {
+		b.StopTimer()
+		first, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.WriteString(first, curlRequest)
+		if _, err := io.ReadAll(first); err != nil { // the answer, then the FIN
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		next, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.WriteString(next, curlRequest)
+		if _, err := io.ReadAll(next); err != nil {
+			b.Fatal(err)
+		}
+		next.Close()
+		first.Close()
+	}
+}
