@@ -134,7 +134,7 @@ func appendN(buf []byte, r io.Reader, n int64) ([]byte, error) {
 // could disagree with a proxy on where the body ends.
 func readChunked(r *bufio.Reader) ([]byte, error) {
 	var body []byte
-	overhead := 0 // bytes of size lines and CRLFs: everything but data
+	excess := 0 // bytes of size lines and CRLFs beyond their allowance
 	for {
 		line, err := readCRLFLine(r, maxChunkLineBytes)
 		if errors.Is(err, errLineTooLong) {
@@ -147,17 +147,24 @@ func readChunked(r *bufio.Reader) ([]byte, error) {
 		if !ok {
 			return nil, refuse(http.StatusBadRequest, "malformed chunk size line %q", line)
 		}
+		if size > maxBodyBytes-int64(len(body)) {
+			return nil, refuse(http.StatusRequestEntityTooLarge, "chunked body over %d bytes", maxBodyBytes)
+		}
 		// Tiny chunks with long extensions would make us read without end
-		// before the data limit is reached; net/http has the same guard.
-		overhead += len(line) + 4
-		if overhead > maxChunkOverheadBytes+len(body) {
+		// before the data limit is reached. net/http's guard (its
+		// internal/chunked.go), which we follow so that the two accept the
+		// same bodies: each chunk may carry 16 bytes of size line and CRLFs
+		// plus twice its data; only what a chunk uses beyond that adds up,
+		// and the total is never below zero. One byte per chunk ("1\r\nX\r\n",
+		// 5 bytes of overhead) streams for ever; a long extension on every
+		// chunk soon passes maxChunkExcessBytes.
+		excess += len(line) + 2
+		excess = max(excess-16-2*int(size), 0)
+		if excess > maxChunkExcessBytes {
 			return nil, refuse(http.StatusBadRequest, "too many bytes of chunk sizes and extensions for the data")
 		}
 		if size == 0 {
 			break
-		}
-		if size > maxBodyBytes-int64(len(body)) {
-			return nil, refuse(http.StatusRequestEntityTooLarge, "chunked body over %d bytes", maxBodyBytes)
 		}
 		if body, err = appendN(body, r, size); err != nil {
 			return nil, fmt.Errorf("read chunk: %w", err)

@@ -74,6 +74,11 @@ var differentialCases = []differentialCase{
 	{name: "absolute-form https with port", ok: true, raw: "GET https://example.com:8443/ HTTP/1.1\r\nHost: example.com:8443\r\n\r\n"},
 	{name: "absolute-form without path", ok: true, raw: "GET http://example.com HTTP/1.1\r\nHost: example.com\r\n\r\n"},
 	{name: "absolute-form upper-case scheme", ok: true, raw: "GET HTTP://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n"},
+	{name: "absolute-form IPv6 host", ok: true, raw: "GET http://[::1]:8888/request HTTP/1.1\r\nHost: example.com\r\n\r\n"},
+	{name: "absolute-form IPv6 host with a zone", ok: true, raw: "GET http://[fe80::1%25en0]/request HTTP/1.1\r\nHost: example.com\r\n\r\n"},
+	// net/url decodes an escaped non-ASCII byte in a host; so do we, so
+	// both parsers name the same host (a case the fuzzer found).
+	{name: "absolute-form host with an escaped non-ASCII byte", ok: true, raw: "GET https://example.com%80/ HTTP/1.0\r\n\r\n"},
 	{name: "OPTIONS *", ok: true, raw: "OPTIONS * HTTP/1.1\r\nHost: example.com\r\n\r\n"},
 	{name: "CONNECT authority-form", ok: true, raw: "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"},
 	{name: "repeated header fields", ok: true, raw: "GET / HTTP/1.1\r\nHost: example.com\r\nAccept: text/html\r\nCookie: a=1\r\naccept: */*\r\nCookie: b=2\r\n\r\n"},
@@ -130,6 +135,14 @@ var differentialCases = []differentialCase{
 	{name: "control byte in target", status: http.StatusBadRequest, raw: "GET /a\x01b HTTP/1.1\r\nHost: example.com\r\n\r\n"},
 	{name: "DEL in target", status: http.StatusBadRequest, raw: "GET /a\x7fb HTTP/1.1\r\nHost: example.com\r\n\r\n"},
 	{name: "relative target", status: http.StatusBadRequest, raw: "GET index.html HTTP/1.1\r\nHost: example.com\r\n\r\n"},
+	// The authority of an absolute-form target, as net/url reads it.
+	{name: "absolute-form unbalanced bracket", status: http.StatusBadRequest, raw: "GET http://[::1/request HTTP/1.1\r\nHost: example.com\r\n\r\n"},
+	{name: "absolute-form zone not escaped", status: http.StatusBadRequest, raw: "GET http://[fe80::1%en0]/request HTTP/1.1\r\nHost: example.com\r\n\r\n"},
+	{name: "absolute-form bad escape in host", status: http.StatusBadRequest, raw: "GET http://ex%zzcom/ HTTP/1.1\r\nHost: example.com\r\n\r\n"},
+	{name: "absolute-form escaped ASCII in host", status: http.StatusBadRequest, raw: "GET http://ex%2ecom/ HTTP/1.1\r\nHost: example.com\r\n\r\n"},
+	{name: "absolute-form brackets without an IPv6 address", status: http.StatusBadRequest, raw: "GET http://[v1.x]/ HTTP/1.1\r\nHost: example.com\r\n\r\n"},
+	{name: "absolute-form IPv4 address in brackets", status: http.StatusBadRequest, raw: "GET http://[127.0.0.1]/ HTTP/1.1\r\nHost: example.com\r\n\r\n"},
+	{name: "absolute-form port that is not a number", status: http.StatusBadRequest, raw: "GET http://example.com:x/ HTTP/1.1\r\nHost: example.com\r\n\r\n"},
 	// A request line that never ends: we stop at our limit (414), net/http
 	// at the end of the input.
 	{name: "request line over 8 KiB never ended", status: http.StatusRequestURITooLong, raw: "GET /" + strings.Repeat("a", 9<<10)},
@@ -207,6 +220,12 @@ var differentialCases = []differentialCase{
 	{name: "chunk data shorter than its size", status: clientGone, raw: "POST / HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nhello"},
 	{name: "missing last chunk", status: clientGone, raw: "POST / HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"},
 	{name: "missing final CRLF", status: clientGone, raw: "POST / HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n"},
+	// The guard against chunks that are mostly size line (net/http's
+	// accounting, see readChunked): small chunks stream as long as they
+	// like, long extensions on small chunks do not.
+	{name: "4095 chunks of one byte", ok: true, raw: chunkedRequest(4095, 1, "")},
+	{name: "64 KiB in chunks of four bytes", ok: true, raw: chunkedRequest(20000, 4, "")},
+	{name: "small chunks with long extensions", status: http.StatusBadRequest, raw: chunkedRequest(400, 1, ";ext="+strings.Repeat("x", 100))},
 
 	// Smuggling-shaped requests: each is how one parser has been made to
 	// frame a body differently from another. Those where we differ from
@@ -228,6 +247,18 @@ var differentialCases = []differentialCase{
 	{name: "smuggling: Content-Length list hiding a second value", status: http.StatusBadRequest, raw: "POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0, 44\r\n\r\nGET /admin HTTP/1.1\r\nHost: example.com\r\n\r\n"},
 	{name: "smuggling: NUL in a header value", status: http.StatusBadRequest, raw: "POST / HTTP/1.1\r\nHost: example.com\r\nX-A: \x00\r\nContent-Length: 5\r\n\r\nhello"},
 	{name: "smuggling: bare LF chunk terminator", status: http.StatusBadRequest, raw: "POST / HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n2;\n\r\nxx\r\n45\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: example.com\r\n\r\n\r\n0\r\n\r\n"},
+}
+
+// chunkedRequest is a chunked POST of n chunks of size bytes each, every
+// chunk-size line carrying ext.
+func chunkedRequest(n, size int, ext string) string {
+	var b strings.Builder
+	b.WriteString("POST /upload HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for range n {
+		fmt.Fprintf(&b, "%x%s\r\n%s\r\n", size, ext, strings.Repeat("z", size))
+	}
+	b.WriteString("0\r\n\r\n")
+	return b.String()
 }
 
 // A deliberateCase is an input on which our parser and net/http's disagree
@@ -364,9 +395,14 @@ var deliberateCases = []deliberateCase{
 		reason: "RFC 9112 §7.1.1: chunk-ext = *( BWS \";\" BWS chunk-ext-name … ): whitespace is allowed before the semicolon",
 	},
 	{
-		name: "absolute-form port that is not a number", oursAccepts: true,
-		raw:    "GET http://example.com:x/ HTTP/1.1\r\nHost: example.com\r\n\r\n",
-		reason: "we check a host's bytes only, as net/http does for the Host field; net/url also checks the port of a URI",
+		name: "absolute-form with one slash", status: http.StatusBadRequest,
+		raw:    "GET http:/example.com/x HTTP/1.1\r\nHost: example.com\r\n\r\n",
+		reason: "RFC 9112 §3.2.2: the absolute-form is an absolute-URI whose http scheme needs an authority (RFC 9110 §4.2.1); net/url reads a path /example.com/x and net/http takes the host from the Host field",
+	},
+	{
+		name: "absolute-form without slashes", status: http.StatusBadRequest,
+		raw:    "GET http:example.com HTTP/1.1\r\nHost: example.com\r\n\r\n",
+		reason: "as above: an http URI without \"//\" has no authority; net/url reads an opaque URI and net/http serves it",
 	},
 	{
 		name: "Trailer naming Content-Length", oursAccepts: true,

@@ -34,9 +34,10 @@ const (
 	// (net/http's limit is the same 4096).
 	maxChunkLineBytes = 4 << 10
 
-	// maxChunkOverheadBytes is how many bytes of chunk-size lines and
-	// CRLFs a chunked body may carry beyond one per byte of data.
-	maxChunkOverheadBytes = 16 << 10
+	// maxChunkExcessBytes caps the bytes of chunk-size lines (extensions
+	// included) that a chunked body carries beyond its allowance, which
+	// grows with the data it carries: see readChunked.
+	maxChunkExcessBytes = 16 << 10
 
 	// readBufferBytes is the size of the connection's bufio.Reader. A
 	// single line must fit in it, so it is larger than the request line.
@@ -235,8 +236,17 @@ func (req *Request) parseTarget(target string) error {
 		if authority == "" || !isValidHost(authority) {
 			return refuse(http.StatusBadRequest, "malformed host in request-target %q", target)
 		}
+		// The bytes are right; the structure is net/url's job (RFC 3986
+		// section 3.2.2: an IPv6 literal inside balanced brackets, percent-
+		// escapes only for non-ASCII bytes, a numeric port). net/http reads
+		// the target with the same package, so the two agree on the host a
+		// request names, escapes decoded as net/url decodes them.
+		u, err := url.Parse("http://" + authority)
+		if err != nil {
+			return refuse(http.StatusBadRequest, "malformed host in request-target %q", target)
+		}
 		// The target's host wins over the Host field (RFC 9112 section 3.2.2).
-		req.Host = authority
+		req.Host = u.Host
 		path = rest[end:]
 		if path == "" || path[0] == '?' {
 			path = "/" + path // "http://host" and "http://host?q" mean "/"
