@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"io"
+	"io/fs"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -105,5 +107,49 @@ func BenchmarkReadRequest(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkNextClientBehindOpenOne measures how long a client waits for its
+// answer when the client served before it keeps its end of the connection
+// open after a complete exchange: the cost of lingering after every answer.
+//
+//	go test -run=NONE -bench=NextClient .
+func BenchmarkNextClientBehindOpenOne(b *testing.B) {
+	pages, _ := fs.Sub(siteFiles, "site")
+	site, err := newSite(pages, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &Server{Handler: site.Serve, ReadTimeout: testTimeout, WriteTimeout: testTimeout}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go srv.Serve(ln)
+	addr := ln.Addr().String()
+	request := get("/echo/hello")
+	for b.Loop() {
+		b.StopTimer()
+		first, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.WriteString(first, request)
+		if _, err := io.ReadAll(first); err != nil { // the answer, then the FIN
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		next, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.WriteString(next, request)
+		if _, err := io.ReadAll(next); err != nil {
+			b.Fatal(err)
+		}
+		next.Close()
+		first.Close()
 	}
 }

@@ -5,6 +5,8 @@ package main
 import (
 	"io"
 	"net"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -67,4 +69,71 @@ func readAll(t *testing.T, conn net.Conn) string {
 		t.Fatalf("read response: %v (got %q so far)", err, got)
 	}
 	return string(got)
+}
+
+// watchListener hands the server connections that record how the server
+// ends them: whether it said "done sending" first (CloseWrite, the start
+// of a lingering close) and when it closed them. Each accepted connection
+// is also sent on conns, so the test can wait for its end.
+type watchListener struct {
+	net.Listener
+	conns chan *watchConn
+}
+
+func (l *watchListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	w := &watchConn{TCPConn: c.(*net.TCPConn), closed: make(chan struct{})}
+	l.conns <- w
+	return w, nil
+}
+
+type watchConn struct {
+	*net.TCPConn
+	halfClosed atomic.Bool
+	closeOnce  sync.Once
+	closed     chan struct{} // closed when the server closes the connection
+}
+
+func (c *watchConn) CloseWrite() error {
+	c.halfClosed.Store(true)
+	return c.TCPConn.CloseWrite()
+}
+
+func (c *watchConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return c.TCPConn.Close()
+}
+
+// startWatched runs serve on a watchListener and returns the address and
+// the channel of accepted connections.
+func startWatched(t *testing.T, serve func(net.Listener) error) (string, chan *watchConn) {
+	t.Helper()
+	conns := make(chan *watchConn, 16)
+	addr := startServer(t, func(ln net.Listener) error {
+		return serve(&watchListener{Listener: ln, conns: conns})
+	})
+	return addr, conns
+}
+
+// lingered does one exchange with raw on a watched server and reports
+// whether the server lingered (half-closed, then waited) before closing.
+func lingered(t *testing.T, addr string, conns chan *watchConn, raw string) bool {
+	t.Helper()
+	roundTrip(t, addr, raw) // reads to the server's FIN, then closes our end
+	timeout := time.After(testTimeout)
+	var c *watchConn
+	select {
+	case c = <-conns:
+	case <-timeout:
+		t.Fatal("the server never accepted the connection")
+	}
+	select {
+	case <-c.closed:
+	case <-timeout:
+		t.Fatal("the server never closed the connection")
+	}
+	return c.halfClosed.Load()
 }

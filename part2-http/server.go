@@ -13,8 +13,9 @@ import (
 )
 
 // lingerTimeout bounds how long we keep reading (and discarding) what a
-// client still sends after we have answered; see lingeringClose.
-// net/http waits 500 ms for the same reason (rstAvoidanceDelay).
+// client may still send after we have answered, when it may still send
+// something; see lingeringClose. net/http waits 500 ms for the same reason
+// (rstAvoidanceDelay).
 const lingerTimeout = 500 * time.Millisecond
 
 // Server is an iterative HTTP server: it serves one connection at a time,
@@ -109,7 +110,15 @@ func (s *Server) serveConn(conn net.Conn) {
 		return
 	}
 	s.logf("%s %s %d %d", client, requestLine(req, err), resp.Status, len(resp.Body))
-	lingeringClose(conn)
+	// A refused request was not read to its end: the parser stops at the
+	// first fault, and the rest of the head or the body may still come.
+	// Bytes already in br are a request we will not read either. Closing
+	// with unread bytes resets the connection and may destroy the answer:
+	// linger then. Otherwise close at once: lingering after every answer
+	// would make the next client wait while this one keeps its end open.
+	if err != nil || br.Buffered() > 0 {
+		lingeringClose(conn)
+	}
 }
 
 // requestLine describes the request in the log: its request line, or what
@@ -126,10 +135,14 @@ func requestLine(req *Request, err error) string {
 // closing. Closing a socket whose receive buffer holds unread bytes makes
 // the kernel send a reset (RST) instead of a FIN, and the client may then
 // lose our response before reading it: this happens when a request carries
-// a body we never read, or a head we cut off at the cap.
+// a body we never read, or a head we cut off at the cap. It costs up to
+// lingerTimeout of the one-at-a-time server's time, so serveConn calls it
+// only in those cases, as net/http does (closeWriteAndWait).
 func lingeringClose(conn net.Conn) {
-	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.CloseWrite()
+	// *net.TCPConn has CloseWrite (shutdown(SHUT_WR) underneath); asking
+	// for the method rather than the type lets a wrapped conn have it too.
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
 	}
 	conn.SetReadDeadline(time.Now().Add(lingerTimeout))
 	io.Copy(io.Discard, io.LimitReader(conn, 4*maxHeaderBytes))

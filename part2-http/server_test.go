@@ -26,8 +26,7 @@ const testDate = "Sat, 21 Nov 2026 08:00:00 GMT"
 // address and the uploads folder.
 func startSite(t *testing.T, readTimeout time.Duration) (addr, filesDir string) {
 	t.Helper()
-	pages, _ := fs.Sub(siteFiles, "site")
-	return startSiteWith(t, pages, readTimeout)
+	return startSiteWith(t, fsSub(t), readTimeout)
 }
 
 func startSiteWith(t *testing.T, pages fs.FS, readTimeout time.Duration) (addr, filesDir string) {
@@ -135,7 +134,7 @@ func TestEndpoints(t *testing.T) {
 		{"echo chunked body", "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", []string{"Content-Type"},
 			result{200, map[string]string{"Content-Type": "application/octet-stream"}, "abcde"}},
 		{"user agent", get("/user-agent", "User-Agent: test-agent/1.0\r\n"), nil,
-			result{200, nil, "test-agent/1.0\n"}},
+			result{200, nil, "test-agent/1.0"}},
 		{"request", "POST /request?b=2&a=1 HTTP/1.1\r\nHost: test\r\nX-Hi: there\r\nContent-Length: 3\r\n\r\nabc", nil,
 			result{200, nil, "method:  POST\ntarget:  /request?b=2&a=1\nversion: HTTP/1.1\npath:    /request\nquery:   b=2&a=1\n" +
 				"  a = [\"1\"]\n  b = [\"2\"]\nhost:    test\nheaders: 3\n  Host: test\n  X-Hi: there\n  Content-Length: 3\n" +
@@ -146,6 +145,12 @@ func TestEndpoints(t *testing.T) {
 			result{200, map[string]string{"Set-Cookie": "visits=42; Path=/visits; Max-Age=86400; HttpOnly; SameSite=Lax"}, "visits: 42\n"}},
 		{"bad cookie starts over", get("/visits", "Cookie: visits=-3\r\n"), nil,
 			result{200, nil, "visits: 1\n"}},
+		{"the first valid cookie counts", get("/visits", "Cookie: visits=x; visits=7; visits=100\r\nCookie: visits=200\r\n"), nil,
+			result{200, nil, "visits: 8\n"}},
+		{"the counter stops at its cap", get("/visits", "Cookie: visits=9223372036854775807\r\n"), []string{"Set-Cookie"},
+			result{200, map[string]string{"Set-Cookie": "visits=2147483647; Path=/visits; Max-Age=86400; HttpOnly; SameSite=Lax"}, "visits: 2147483647\n"}},
+		{"a count too large for an int starts over", get("/visits", "Cookie: visits=99999999999999999999\r\n"), nil,
+			result{200, nil, "visits: 1\n"}},
 		{"index page", get("/"), []string{"Content-Type", "Last-Modified"},
 			result{200, map[string]string{"Content-Type": "text/html; charset=utf-8", "Last-Modified": testDate}, readSite(t, "index.html")}},
 		{"stylesheet", get("/style.css"), []string{"Content-Type"},
@@ -153,11 +158,25 @@ func TestEndpoints(t *testing.T) {
 		{"image", get("/images/socket.png"), []string{"Content-Type"},
 			result{200, map[string]string{"Content-Type": "image/png"}, readSite(t, "images/socket.png")}},
 		{"folder without its slash", get("/images?x"), []string{"Location"},
-			result{301, map[string]string{"Location": "/images/"}, "moved to /images/\n"}},
+			result{301, map[string]string{"Location": "/images/?x"}, "moved to /images/?x\n"}},
+		{"file with a slash", get("/about.html/"), []string{"Location"},
+			result{301, map[string]string{"Location": "/about.html"}, "moved to /about.html\n"}},
 		{"no open redirect", get("//evil.example/../images"), []string{"Location"},
-			result{301, map[string]string{"Location": "/images/"}, "moved to /images/\n"}},
+			result{301, map[string]string{"Location": "/images"}, "moved to /images\n"}},
 		{"no open redirect, encoded", get("//evil.example/%2e%2e/images"), []string{"Location"},
-			result{301, map[string]string{"Location": "/images/"}, "moved to /images/\n"}},
+			result{301, map[string]string{"Location": "/images"}, "moved to /images\n"}},
+		// Dot-segments and empty segments: the client is sent to the clean
+		// path first (net/http's ServeMux rule), the query kept.
+		{"dot segment", get("/./request"), []string{"Location"},
+			result{301, map[string]string{"Location": "/request"}, "moved to /request\n"}},
+		{"dot", get("/."), []string{"Location"},
+			result{301, map[string]string{"Location": "/"}, "moved to /\n"}},
+		{"dot-dot segment and a query", get("/echo/../request?x=1"), []string{"Location"},
+			result{301, map[string]string{"Location": "/request?x=1"}, "moved to /request?x=1\n"}},
+		{"empty segment", get("/echo/a//b"), []string{"Location"},
+			result{301, map[string]string{"Location": "/echo/a/b"}, "moved to /echo/a/b\n"}},
+		{"escaped location", get("/echo/a%20b/./c"), []string{"Location"},
+			result{301, map[string]string{"Location": "/echo/a%20b/c"}, "moved to /echo/a%20b/c\n"}},
 		{"folder without index.html", get("/images/"), nil,
 			result{404, nil, "no page at /images/\n"}},
 		{"no such page", get("/nothing-here"), nil,
@@ -261,6 +280,12 @@ func TestPathTraversal(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("SECRET"), 0o644))
 	must(t, os.Symlink(filepath.Join(dir, "secret.txt"), filepath.Join(root, "link.txt")))
 	must(t, os.Symlink(dir, filepath.Join(root, "up")))
+	// Dot-files, as a learner's folder often has them.
+	must(t, os.WriteFile(filepath.Join(root, ".env"), []byte("SECRET"), 0o644))
+	must(t, os.MkdirAll(filepath.Join(root, ".git"), 0o755))
+	must(t, os.WriteFile(filepath.Join(root, ".git", "config"), []byte("SECRET"), 0o644))
+	must(t, os.MkdirAll(filepath.Join(root, "sub"), 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "sub", ".hidden"), []byte("SECRET"), 0o644))
 	r, err := os.OpenRoot(root)
 	must(t, err)
 	t.Cleanup(func() { r.Close() })
@@ -278,8 +303,12 @@ func TestPathTraversal(t *testing.T) {
 		{"/up%2fsecret.txt", 400},
 		{"/link.txt", 404},
 		{"/up/secret.txt", 404},
-		{"//secret.txt", 404},
+		{"//secret.txt", 301}, // to /secret.txt, which is 404
 		{"/..\\secret.txt", 404},
+		{"/.env", 404},
+		{"/.git/config", 404},
+		{"/sub/.hidden", 404},
+		{"/%2eenv", 404},
 	}
 	for _, tt := range tests {
 		got := do(t, addr, get(tt.target))
@@ -315,8 +344,8 @@ func TestFiles(t *testing.T) {
 		{"list", get("/files/"), result{200, map[string]string{"Content-Type": "text/plain; charset=utf-8"}, "notes.txt\n"}},
 		{"delete", "DELETE /files/notes.txt HTTP/1.1\r\nHost: test\r\n\r\n", result{204, nil, ""}},
 		{"delete again", "DELETE /files/notes.txt HTTP/1.1\r\nHost: test\r\n\r\n", result{404, nil, "no file notes.txt\n"}},
-		{"hidden name", "PUT /files/.env HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\nx", result{400, nil, "\".env\" is not a valid file name: use letters, digits, '-', '_' and '.'\n"}},
-		{"encoded slash in name", "PUT /files/a%2Fb HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\nx", result{400, nil, "\"a/b\" is not a valid file name: use letters, digits, '-', '_' and '.'\n"}},
+		{"hidden name", "PUT /files/.env HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\nx", result{400, nil, "\".env\" is not a valid file name: use 1 to 255 letters, digits, '-', '_' or '.', not starting with '.'\n"}},
+		{"encoded slash in name", "PUT /files/a%2Fb HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\nx", result{400, nil, "\"a/b\" is not a valid file name: use 1 to 255 letters, digits, '-', '_' or '.', not starting with '.'\n"}},
 		{"climbing name", "PUT /files/..%2F..%2Fevil HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\nx", result{400, nil, "path \"/files/..%2F..%2Fevil\" climbs above /\n"}},
 		{"PATCH", "PATCH /files/x HTTP/1.1\r\nHost: test\r\n\r\n", result{501, nil, "method PATCH is not implemented here\n"}},
 	}
@@ -497,4 +526,120 @@ func TestServeReturnsWhenListenerCloses(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Serve after Close = %v, want nil", err)
 	}
+}
+
+// TestCrossOriginWrites: a page on another site must not make a visitor's
+// browser store or delete files here. Browsers mark a request with
+// Sec-Fetch-Site (or, before 2023, only Origin); a request with neither,
+// as curl sends, is not from a page and is allowed.
+func TestCrossOriginWrites(t *testing.T) {
+	addr, filesDir := startSite(t, testTimeout)
+	put := func(name string, fields ...string) string {
+		return "POST /files/" + name + " HTTP/1.1\r\nHost: test\r\n" + strings.Join(fields, "") + "Content-Type: text/plain\r\nContent-Length: 4\r\n\r\nevil"
+	}
+	tests := []struct {
+		name string
+		raw  string
+		want result
+	}{
+		{"a form on another site", put("a", "Origin: http://evil.example\r\n", "Sec-Fetch-Site: cross-site\r\n"),
+			result{403, nil, "cross-origin POST refused: Sec-Fetch-Site is \"cross-site\"\n"}},
+		{"a page on a sibling site", put("b", "Sec-Fetch-Site: same-site\r\n"),
+			result{403, nil, "cross-origin POST refused: Sec-Fetch-Site is \"same-site\"\n"}},
+		{"an old browser on another site", put("c", "Origin: http://evil.example\r\n"),
+			result{403, nil, "cross-origin POST refused: Origin \"http://evil.example\" does not match Host \"test\"\n"}},
+		{"another port is another origin", put("d", "Origin: http://test:8080\r\n"),
+			result{403, nil, "cross-origin POST refused: Origin \"http://test:8080\" does not match Host \"test\"\n"}},
+		{"a null origin", put("e", "Origin: null\r\n"),
+			result{403, nil, "cross-origin POST refused: Origin \"null\" does not match Host \"test\"\n"}},
+		{"DELETE from another site", "DELETE /files/x HTTP/1.1\r\nHost: test\r\nSec-Fetch-Site: cross-site\r\n\r\n",
+			result{403, nil, "cross-origin DELETE refused: Sec-Fetch-Site is \"cross-site\"\n"}},
+		{"the site's own page", put("own", "Origin: http://test\r\n", "Sec-Fetch-Site: same-origin\r\n"),
+			result{201, nil, "stored own (4 bytes)\n"}},
+		{"an old browser on the site's own page", put("own-old", "Origin: http://test\r\n"),
+			result{201, nil, "stored own-old (4 bytes)\n"}},
+		{"typed by the user", put("typed", "Sec-Fetch-Site: none\r\n"),
+			result{201, nil, "stored typed (4 bytes)\n"}},
+		{"curl", put("curl"),
+			result{201, nil, "stored curl (4 bytes)\n"}},
+		{"reading is always allowed", get("/files/own", "Sec-Fetch-Site: cross-site\r\n", "Origin: http://evil.example\r\n"),
+			result{200, nil, "evil"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := do(t, addr, tt.raw)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("response mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if diff := cmp.Diff([]string{"curl", "own", "own-old", "typed"}, listDir(t, filesDir)); diff != "" {
+		t.Errorf("files folder (-want +got):\n%s", diff)
+	}
+}
+
+// TestFolderInFiles: a folder in the upload folder is not a stored file:
+// GET and DELETE answer 404 (DELETE must not remove it), and an upload
+// under its name is a conflict.
+func TestFolderInFiles(t *testing.T) {
+	addr, filesDir := startSite(t, testTimeout)
+	must(t, os.Mkdir(filepath.Join(filesDir, "dir"), 0o755))
+	steps := []struct {
+		name string
+		raw  string
+		want result
+	}{
+		{"GET", get("/files/dir"), result{404, nil, "no file dir\n"}},
+		{"DELETE", "DELETE /files/dir HTTP/1.1\r\nHost: test\r\n\r\n", result{404, nil, "no file dir\n"}},
+		{"PUT", "PUT /files/dir HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\nx", result{409, nil, "dir is a folder, not a file\n"}},
+		{"list", get("/files/"), result{200, nil, ""}},
+	}
+	for _, s := range steps {
+		if diff := cmp.Diff(s.want, do(t, addr, s.raw)); diff != "" {
+			t.Errorf("%s: response mismatch (-want +got):\n%s", s.name, diff)
+		}
+	}
+	if info, err := os.Stat(filepath.Join(filesDir, "dir")); err != nil || !info.IsDir() {
+		t.Errorf("the folder is gone: %v", err)
+	}
+}
+
+// TestLingerOnlyWhenBytesMayRemain: after answering, the server lingers
+// (half-closes, then drains) only when bytes of the client's may still be
+// unread: after a refusal, or when more than one request came. Otherwise
+// it closes at once, so that a client that keeps its end open does not
+// hold up the next one.
+func TestLingerOnlyWhenBytesMayRemain(t *testing.T) {
+	tests := []struct {
+		name   string
+		sent   string
+		linger bool
+	}{
+		{"GET", get("/echo/x"), false},
+		{"POST with its body", "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello", false},
+		{"chunked POST", "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", false},
+		{"refused on its request line", "GET / HTTP/2.0\r\nHost: test\r\n\r\n", true},
+		{"refused on its size", "PUT /files/big HTTP/1.1\r\nHost: test\r\nContent-Length: 20000000\r\n\r\nsome of it", true},
+		{"head cut off at the cap", get("/", strings.Repeat("X-Filler: 0123456789\r\n", maxHeaderBytes/20)), true},
+		{"a second request behind the first", get("/echo/x") + get("/echo/y"), true},
+	}
+	site, err := newSite(fsSub(t), t.TempDir())
+	must(t, err)
+	srv := &Server{Handler: site.Serve, ReadTimeout: testTimeout, WriteTimeout: testTimeout}
+	addr, conns := startWatched(t, srv.Serve)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := lingered(t, addr, conns, tt.sent); got != tt.linger {
+				t.Errorf("lingered = %v, want %v", got, tt.linger)
+			}
+		})
+	}
+}
+
+// fsSub returns the embedded pages.
+func fsSub(t *testing.T) fs.FS {
+	t.Helper()
+	pages, err := fs.Sub(siteFiles, "site")
+	must(t, err)
+	return pages
 }

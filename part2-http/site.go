@@ -5,9 +5,10 @@ package main
 
 import (
 	"embed"
-	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -54,11 +56,21 @@ func newSite(pages fs.FS, filesDir string) (*Site, error) {
 
 // Serve answers req. It is the server's Handler.
 func (s *Site) Serve(req *Request) *Response {
+	if err := checkCrossOrigin(req); err != nil {
+		return errorResponse(err)
+	}
 	if !slices.Contains(implemented, req.Method) {
 		return textResponse(http.StatusNotImplemented, fmt.Sprintf("method %s is not implemented here\n", req.Method))
 	}
 	if req.Target == "*" { // OPTIONS * asks about the server as a whole
 		return allow(http.StatusNoContent, implemented, "")
+	}
+	// Route on the path with its dot-segments resolved, and first send the
+	// client to that clean path, as net/http's ServeMux does: "/./request"
+	// and "/request" are then one resource, and the relative links of a
+	// page resolve against the path the browser shows.
+	if clean := cleanPath(req.Path); clean != req.Path {
+		return redirect(clean, req.RawQuery)
 	}
 	methods, serve := s.route(req.Path)
 	methods = append(methods, "OPTIONS")
@@ -92,6 +104,59 @@ func (s *Site) route(p string) ([]string, func(*Request) *Response) {
 	return []string{"GET", "HEAD"}, s.static
 }
 
+// checkCrossOrigin refuses a request that changes something (any method
+// but GET, HEAD and OPTIONS) when a browser says another site sent it.
+// Without it, a page on any site could make a visitor's browser store or
+// delete files here: an HTML form may post to any address, 127.0.0.1
+// included. Browsers mark such requests: Sec-Fetch-Site says who sent it
+// ("same-origin", "same-site", "cross-site", or "none" when the user typed
+// the address); browsers older than 2023 only send Origin, the sending
+// page's scheme://host:port, to compare with Host. A request with neither
+// field is not from a browser's page (curl, a script): it is let through.
+// This is the rule of Go 1.25's http.CrossOriginProtection, which part 3
+// uses instead of this function.
+func checkCrossOrigin(req *Request) *statusError {
+	switch req.Method {
+	case "GET", "HEAD", "OPTIONS":
+		return nil // safe methods (RFC 9110 section 9.2.1) change nothing
+	}
+	switch site := req.Header.Get("Sec-Fetch-Site"); site {
+	case "same-origin", "none":
+		return nil
+	case "": // an older browser, or no browser: look at Origin
+	default:
+		return &statusError{http.StatusForbidden, fmt.Sprintf("cross-origin %s refused: Sec-Fetch-Site is %q", req.Method, site)}
+	}
+	origin := req.Header.Get("Origin")
+	if origin == "" {
+		return nil
+	}
+	if o, err := url.Parse(origin); err == nil && o.Host == req.Host {
+		return nil
+	}
+	return &statusError{http.StatusForbidden, fmt.Sprintf("cross-origin %s refused: Origin %q does not match Host %q", req.Method, origin, req.Host)}
+}
+
+// cleanPath returns p with its dot-segments resolved (RFC 3986 section
+// 5.2.4) and its empty segments removed, keeping a final slash:
+// "/a/./b/../c//d/" is "/a/c/d/". It is net/http's ServeMux rule.
+func cleanPath(p string) string {
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean
+}
+
+// redirect sends the client to the path p of this site, with the query
+// rawQuery kept: 301 Moved Permanently (RFC 9110 section 15.4.2).
+func redirect(p, rawQuery string) *Response {
+	to := (&url.URL{Path: p, RawQuery: rawQuery}).String()
+	resp := textResponse(http.StatusMovedPermanently, "moved to "+to+"\n")
+	resp.Header = append(resp.Header, Field{"Location", to})
+	return resp
+}
+
 // allow returns a response with an Allow field (RFC 9110 section 10.2.1):
 // the answer to OPTIONS, and the list a 405 must carry.
 func allow(status int, methods []string, text string) *Response {
@@ -122,7 +187,7 @@ func echoBody(req *Request) *Response {
 
 // userAgent answers GET /user-agent with the User-Agent field's value.
 func userAgent(req *Request) *Response {
-	return textResponse(http.StatusOK, req.Header.Get("User-Agent")+"\n")
+	return textResponse(http.StatusOK, req.Header.Get("User-Agent"))
 }
 
 // showRequest answers with what the parser made of the request: the
@@ -160,23 +225,34 @@ func showRequest(req *Request) *Response {
 	return textResponse(http.StatusOK, b.String())
 }
 
+// maxVisits caps the visits counter. The cookie is the client's to edit:
+// "visits=9223372036854775807" must not wrap round to a negative count.
+const maxVisits = math.MaxInt32
+
 // visits counts a client's visits in a cookie (RFC 6265): HTTP itself
 // keeps no state between requests, so the client carries it for us.
 func visits(req *Request) *Response {
-	n := 0
+	n := min(visitsCookie(req), maxVisits-1) + 1
+	resp := textResponse(http.StatusOK, fmt.Sprintf("visits: %d\n", n))
+	resp.Header = append(resp.Header, Field{"Set-Cookie", fmt.Sprintf("visits=%d; Path=/visits; Max-Age=86400; HttpOnly; SameSite=Lax", n)})
+	return resp
+}
+
+// visitsCookie returns the value of the first "visits" cookie that holds a
+// count, or 0. A client that has two (set for different paths) lists the
+// one with the longer path first (RFC 6265 section 5.4), and net/http's
+// Request.Cookie takes the first too.
+func visitsCookie(req *Request) int {
 	for _, c := range req.Header.Values("Cookie") {
 		// Cookie: name=value; name2=value2 (RFC 6265 section 4.2.1).
 		for _, pair := range strings.Split(c, ";") {
 			name, value, _ := strings.Cut(strings.TrimSpace(pair), "=")
 			if v, err := strconv.Atoi(value); name == "visits" && err == nil && v >= 0 {
-				n = v
+				return v
 			}
 		}
 	}
-	n++
-	resp := textResponse(http.StatusOK, fmt.Sprintf("visits: %d\n", n))
-	resp.Header = append(resp.Header, Field{"Set-Cookie", fmt.Sprintf("visits=%d; Path=/visits; Max-Age=86400; HttpOnly; SameSite=Lax", n)})
-	return resp
+	return 0
 }
 
 // static serves a file of the site's pages: index.html for a folder.
@@ -187,27 +263,38 @@ func (s *Site) static(req *Request) *Response {
 	if strings.Contains(strings.ToLower(req.RawPath), "%2f") {
 		return textResponse(http.StatusBadRequest, "encoded slash in path\n")
 	}
-	// The parser refused any path that climbs above "/", so once cleaned
-	// the path names a file inside pages. fs.FS names have no leading "/".
+	// Serve has redirected any path that is not clean, and the parser
+	// refused any that climbs above "/", so the path names a file inside
+	// pages. fs.FS names have no leading "/".
 	name := strings.TrimPrefix(path.Clean(req.Path), "/")
 	if name == "" {
 		name = "."
 	}
-	info, err := fs.Stat(s.pages, name)
-	if err == nil && info.IsDir() {
-		if !strings.HasSuffix(req.Path, "/") {
-			// Relative links in the folder's index.html need the slash.
-			// The new location is built from the cleaned path, never from
-			// the raw one: "//evil.example/../images" would otherwise send
-			// the browser to another host (an open redirect).
-			to := (&url.URL{Path: "/" + name + "/"}).EscapedPath()
-			resp := textResponse(http.StatusMovedPermanently, "moved to "+to+"\n")
-			resp.Header = append(resp.Header, Field{"Location", to})
-			return resp
+	// A folder given with -root often holds .git, .env and the like:
+	// nothing whose name starts with a dot is served, at any depth.
+	for _, seg := range strings.Split(name, "/") {
+		if seg != "." && strings.HasPrefix(seg, ".") {
+			return textResponse(http.StatusNotFound, "no page at "+req.Path+"\n")
 		}
+	}
+	info, err := fs.Stat(s.pages, name)
+	switch {
+	case err == nil && info.IsDir() && !strings.HasSuffix(req.Path, "/"):
+		// Relative links in the folder's index.html need the slash. The
+		// new location is built from the cleaned path, never from the
+		// raw one: "//evil.example/../images" would otherwise send the
+		// browser to another host (an open redirect).
+		return redirect("/"+name+"/", req.RawQuery)
+	case err == nil && info.IsDir():
 		name = path.Join(name, "index.html")
 		info, err = fs.Stat(s.pages, name)
+	case err == nil && strings.HasSuffix(req.Path, "/"):
+		// A file is not a folder: "/about.html/" would break the page's
+		// relative links. net/http's FileServer redirects the same way.
+		return redirect("/"+name, req.RawQuery)
 	}
+	// Only a regular file is read: opening a named pipe (mkfifo) would
+	// block until a writer comes, and the one-at-a-time server with it.
 	if err != nil || !info.Mode().IsRegular() {
 		return textResponse(http.StatusNotFound, "no page at "+req.Path+"\n")
 	}
@@ -261,24 +348,54 @@ func (s *Site) listFiles(req *Request) *Response {
 func (s *Site) file(req *Request) *Response {
 	name := strings.TrimPrefix(req.Path, "/files/")
 	if !validFileName(name) {
-		return textResponse(http.StatusBadRequest, fmt.Sprintf("%q is not a valid file name: use letters, digits, '-', '_' and '.'\n", name))
+		return textResponse(http.StatusBadRequest, fmt.Sprintf("%q is not a valid file name: use 1 to 255 letters, digits, '-', '_' or '.', not starting with '.'\n", name))
 	}
 	switch req.Method {
 	case "PUT", "POST":
 		return s.store(name, req.Body)
 	case "DELETE":
-		if err := s.files.Remove(name); errors.Is(err, fs.ErrNotExist) {
+		// Only a stored file: Remove would delete an empty folder too.
+		if !s.isStored(name) {
 			return textResponse(http.StatusNotFound, "no file "+name+"\n")
-		} else if err != nil {
+		}
+		if err := s.files.Remove(name); err != nil {
 			return textResponse(http.StatusInternalServerError, "cannot delete "+name+"\n")
 		}
 		return noContent()
 	}
-	data, err := fs.ReadFile(s.files.FS(), name)
+	data, err := s.readStored(name)
 	if err != nil {
 		return textResponse(http.StatusNotFound, "no file "+name+"\n")
 	}
 	return &Response{Status: http.StatusOK, Header: Header{{"Content-Type", "application/octet-stream"}}, Body: data}
+}
+
+// isStored reports whether name is a stored file: a regular file in the
+// folder, not a folder, a link or a named pipe someone put there.
+func (s *Site) isStored(name string) bool {
+	info, err := s.files.Lstat(name)
+	return err == nil && info.Mode().IsRegular()
+}
+
+// readStored returns the content of the stored file name. Opening a named
+// pipe (mkfifo) blocks until a writer comes, and with it the one-at-a-time
+// server, which no read deadline covers: so it checks first that name is
+// a regular file, then opens it without blocking (O_NONBLOCK, which does
+// nothing to a regular file) and checks again what it opened, in case the
+// name was swapped in between.
+func (s *Site) readStored(name string) ([]byte, error) {
+	if !s.isStored(name) {
+		return nil, fs.ErrNotExist
+	}
+	f, err := s.files.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil, fs.ErrNotExist
+	}
+	return io.ReadAll(f)
 }
 
 // store writes body as the file name. It writes a temporary file first and
@@ -286,8 +403,14 @@ func (s *Site) file(req *Request) *Response {
 // partial upload never leaves a half-written file behind, and a reader
 // sees the old file or the new one, never a mix.
 func (s *Site) store(name string, body []byte) *Response {
-	_, err := s.files.Stat(name)
+	info, err := s.files.Lstat(name)
 	existed := err == nil
+	if existed && info.IsDir() {
+		// The name is taken by a folder, which an upload must not replace
+		// (RFC 9110 section 15.5.10: the request conflicts with the
+		// resource's current state).
+		return textResponse(http.StatusConflict, name+" is a folder, not a file\n")
+	}
 
 	dir := s.files.Name()
 	tmp, err := os.CreateTemp(dir, ".upload-*")
