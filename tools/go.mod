@@ -1,5 +1,5 @@
 module example.com/webserver/tools
 
-go 1.24
+go 1.25
 
 require github.com/google/go-cmp v0.7.0

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// Three requests as real clients send them. The differential test reuses
+// them, so the requests we time are also requests both parsers are known
+// to read alike.
+const (
+	// benchCurlGET is what `curl http://localhost:8888/` sends.
+	benchCurlGET = "GET / HTTP/1.1\r\n" +
+		"Host: localhost:8888\r\n" +
+		"User-Agent: curl/8.5.0\r\n" +
+		"Accept: */*\r\n" +
+		"\r\n"
+
+	// benchBrowserGET is a page load by Chrome: 15 header fields,
+	// client hints and a cookie among them.
+	benchBrowserGET = "GET /docs/index.html?lang=en HTTP/1.1\r\n" +
+		"Host: localhost:8888\r\n" +
+		"Connection: keep-alive\r\n" +
+		"sec-ch-ua: \"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\"\r\n" +
+		"sec-ch-ua-mobile: ?0\r\n" +
+		"sec-ch-ua-platform: \"Linux\"\r\n" +
+		"Upgrade-Insecure-Requests: 1\r\n" +
+		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\r\n" +
+		"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7\r\n" +
+		"Sec-Fetch-Site: same-origin\r\n" +
+		"Sec-Fetch-Mode: navigate\r\n" +
+		"Sec-Fetch-User: ?1\r\n" +
+		"Sec-Fetch-Dest: document\r\n" +
+		"Accept-Encoding: gzip, deflate, br, zstd\r\n" +
+		"Accept-Language: en-GB,en;q=0.9,fr;q=0.8\r\n" +
+		"Cookie: session=4f6c2b1e9d8a7c3b5e0f1a2d; theme=dark; _ga=GA1.1.1234567890.1700000000\r\n" +
+		"\r\n"
+)
+
+// benchChunkedPOST uploads 1 KiB of JSON in four chunks of 256 bytes, as a
+// client streaming a body of unknown length does.
+var benchChunkedPOST = "POST /files/data.json HTTP/1.1\r\n" +
+	"Host: localhost:8888\r\n" +
+	"User-Agent: curl/8.5.0\r\n" +
+	"Accept: */*\r\n" +
+	"Content-Type: application/json\r\n" +
+	"Transfer-Encoding: chunked\r\n" +
+	"\r\n" +
+	strings.Repeat("100\r\n"+strings.Repeat(`{"id":12345,"name":"x"},`, 10)+strings.Repeat(" ", 16)+"\r\n", 4) +
+	"0\r\n" +
+	"\r\n"
+
+// BenchmarkReadRequest times our parser against net/http's on the same
+// requests. To keep it fair both read from a strings.Reader through a
+// bufio.Reader made once and Reset on every iteration, as a server reuses
+// one per connection, and both read the whole body.
+//
+//	go test -run=NONE -bench=ReadRequest -benchmem -count=6 . | tee /tmp/bench.txt
+//	benchstat -col /parser /tmp/bench.txt
+//
+// Sub-benchmarks are named request/parser=… ("curl/parser=ours",
+// "curl/parser=net-http"), so that benchstat -col /parser puts the two
+// parsers side by side.
+func BenchmarkReadRequest(b *testing.B) {
+	requests := []struct{ name, raw string }{
+		{"curl", benchCurlGET},
+		{"browser", benchBrowserGET},
+		{"chunked", benchChunkedPOST},
+	}
+	for _, r := range requests {
+		b.Run(r.name+"/parser=ours", func(b *testing.B) {
+			sr := strings.NewReader(r.raw)
+			br := bufio.NewReaderSize(sr, readBufferBytes)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(r.raw)))
+			for b.Loop() {
+				sr.Reset(r.raw)
+				br.Reset(sr)
+				req, err := readRequest(br)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := readBody(br, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(r.name+"/parser=net-http", func(b *testing.B) {
+			sr := strings.NewReader(r.raw)
+			br := bufio.NewReader(sr)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(r.raw)))
+			for b.Loop() {
+				sr.Reset(r.raw)
+				br.Reset(sr)
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadAll(req.Body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkServers runs the same handler on our server and on net/http's,
+// one request per connection (as both serve here), and times a whole
+// exchange: connect, send, read to the close. Compare the two lines:
+//
+//	go test -run=NONE -bench=Servers -count=6 ./part3-gateway
+func BenchmarkServers(b *testing.B) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "hello, world\n")
+	})
+	servers := []struct {
+		name  string
+		serve func(net.Listener) error
+	}{
+		{"ours", (&Server{Handler: handler, ReadTimeout: testTimeout}).Serve},
+		{"net-http", func(ln net.Listener) error {
+			srv := &http.Server{Handler: handler, ReadTimeout: testTimeout}
+			srv.SetKeepAlivesEnabled(false)
+			return srv.Serve(ln)
+		}},
+	}
+	for _, s := range servers {
+		b.Run("server="+s.name, func(b *testing.B) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ln.Close()
+			go s.serve(ln)
+			request := "GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
+			for b.Loop() {
+				conn, err := net.Dial("tcp", ln.Addr().String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.WriteString(conn, request)
+				if _, err := io.ReadAll(conn); err != nil {
+					b.Fatal(err)
+				}
+				conn.Close()
+			}
+		})
+	}
+}
