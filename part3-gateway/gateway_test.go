@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -350,7 +351,7 @@ func TestGatewayDeliberateDifferences(t *testing.T) {
 // response is on the wire cannot take it back: the connection is closed,
 // and the client sees a response cut short. The server goes on.
 func TestPanicAfterHeadIsSent(t *testing.T) {
-	var logged bytes.Buffer
+	var logged syncBuffer
 	srv := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/ok" {
 			io.WriteString(w, "fine")
@@ -377,7 +378,7 @@ func TestPanicAfterHeadIsSent(t *testing.T) {
 // TestSuperfluousWriteHeaderIsLogged: the second WriteHeader is a bug in
 // the handler; the log names the handler's line, not the gateway's.
 func TestSuperfluousWriteHeaderIsLogged(t *testing.T) {
-	var logged bytes.Buffer
+	var logged syncBuffer
 	srv := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		w.WriteHeader(http.StatusTeapot)
@@ -427,4 +428,24 @@ func TestContinueOnFirstRead(t *testing.T) {
 
 func get(path string, fields ...string) string {
 	return "GET " + path + " HTTP/1.1\r\nHost: test\r\n" + strings.Join(fields, "") + "\r\n"
+}
+
+// syncBuffer is a bytes.Buffer that the server's log may write to while
+// the test reads it. (The server logs before it closes the connection, so
+// once the client has read to the close, the line is there.)
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
