@@ -23,6 +23,7 @@ func main() {
 	root := flag.String("root", "", "serve the pages of this folder instead of the built-in site")
 	filesDir := flag.String("files", filepath.Join(os.TempDir(), "part3-gateway-files"), "folder where /files/ stores uploads")
 	server := flag.String("server", "ours", "the server that runs the site: ours, or net/http's http.Server")
+	router := flag.String("router", "mux", "the router the site is built on: mux (http.ServeMux) or chi")
 	flag.Parse()
 
 	var pages fs.FS = site.Pages
@@ -37,7 +38,7 @@ func main() {
 	}
 	// The application: an http.Handler, built without knowing which
 	// server will run it.
-	handler, err := site.New(pages, *filesDir)
+	handler, err := site.New(pages, *filesDir, *router)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func main() {
 	if *root != "" {
 		pagesFrom = *root
 	}
-	logger.Printf("part3-gateway serving HTTP on http://%s/ with %s's server (pages: %s; uploads: %s)", ln.Addr(), *server, pagesFrom, *filesDir)
+	logger.Printf("part3-gateway serving HTTP on http://%s/ (server: %s; router: %s; pages: %s; uploads: %s)", ln.Addr(), *server, *router, pagesFrom, *filesDir)
 
 	// The server: ours, or net/http's running the very same handler, so
 	// that the two can be compared byte for byte.

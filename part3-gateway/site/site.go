@@ -42,12 +42,21 @@ var implemented = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"}
 
 // site holds what the handlers share.
 type site struct {
-	files *os.Root // where /files/ keeps what is uploaded
+	files *os.Root     // where /files/ keeps what is uploaded
+	pages http.Handler // the file server of the pages
+}
+
+// A router dispatches a request to the handler of its route, and can say
+// whether a method has a route for a request's path: ServeMux and chi do.
+type router interface {
+	http.Handler
+	allows(r *http.Request, method string) bool
 }
 
 // New returns the site as an http.Handler: the pages of pages, and uploads
-// stored in the folder filesDir (created if missing).
-func New(pages fs.FS, filesDir string) (http.Handler, error) {
+// stored in the folder filesDir (created if missing), with its routes on
+// router: "mux" (the standard library's http.ServeMux) or "chi".
+func New(pages fs.FS, filesDir, routerName string) (http.Handler, error) {
 	if err := os.MkdirAll(filesDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -57,13 +66,30 @@ func New(pages fs.FS, filesDir string) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &site{files: files}
+	// http.FileServerFS serves the pages with Content-Type, Last-Modified,
+	// If-Modified-Since (304) and Range (206): all that part 2 did by hand,
+	// and what it lacked.
+	s := &site{files: files, pages: http.FileServerFS(pagesOnly{pages})}
+	var rt router
+	switch routerName {
+	case "mux":
+		rt = s.serveMux()
+	case "chi":
+		rt = s.chiRouter()
+	default:
+		return nil, fmt.Errorf("router %q: use mux or chi", routerName)
+	}
+	// Go 1.25's http.CrossOriginProtection refuses unsafe requests that a
+	// browser marks as sent by another site: part 2's checkCrossOrigin,
+	// from the standard library.
+	return http.NewCrossOriginProtection().Handler(methods(rt)), nil
+}
 
-	// The routes, with the method in each pattern (Go 1.22's ServeMux): a
-	// path asked with a method it does not take gets 405 and an Allow
-	// field from the mux itself, HEAD is served by the GET handler with
-	// the body dropped, and a path that is not clean ("/./request") is
-	// redirected to the clean one.
+// serveMux builds the routes on the standard library's http.ServeMux,
+// with the method in each pattern (Go 1.22): HEAD is served by the GET
+// handler with the body dropped, and a path that is not clean
+// ("/./request") is redirected to the clean one.
+func (s *site) serveMux() router {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /echo/{text...}", echoText)
 	mux.HandleFunc("POST /echo", echoBody)
@@ -76,42 +102,51 @@ func New(pages fs.FS, filesDir string) (http.Handler, error) {
 	mux.HandleFunc("PUT /files/{name}", s.putFile)
 	mux.HandleFunc("POST /files/{name}", s.putFile)
 	mux.HandleFunc("DELETE /files/{name}", s.deleteFile)
-	// http.FileServerFS serves the pages with Content-Type, Last-Modified,
-	// If-Modified-Since (304) and Range (206): all that part 2 did by hand,
-	// and what it lacked.
-	mux.Handle("GET /", http.FileServerFS(pagesOnly{pages}))
-
-	// Go 1.25's http.CrossOriginProtection refuses unsafe requests that a
-	// browser marks as sent by another site: part 2's checkCrossOrigin,
-	// from the standard library.
-	return http.NewCrossOriginProtection().Handler(methods(mux)), nil
+	mux.Handle("GET /", s.pages)
+	return serveMux{mux}
 }
 
-// methods answers what ServeMux leaves to the application: 501 for a
-// method the site does not implement (the mux would say 405 or 404), and
-// OPTIONS with the methods a path takes (RFC 9110 section 9.3.7), which it
-// learns by asking the mux which pattern each method would match. ("OPTIONS
-// *", about the server as a whole, is the server's to answer.)
-func methods(mux *http.ServeMux) http.Handler {
+type serveMux struct{ *http.ServeMux }
+
+func (m serveMux) allows(r *http.Request, method string) bool {
+	probe := r.Clone(r.Context())
+	probe.Method = method
+	_, pattern := m.Handler(probe)
+	return pattern != ""
+}
+
+// methods answers what the routers leave to the application, the same way
+// for both: 501 for a method the site does not implement (RFC 9110 section
+// 9.1), 405 with an Allow field for a method the path does not take
+// (section 15.5.6), and OPTIONS with the methods a path takes (section
+// 9.3.7), learnt by asking the router about each method. ("OPTIONS *",
+// about the server as a whole, is the server's to answer.)
+func methods(rt router) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !slices.Contains(implemented, r.Method) {
 			http.Error(w, fmt.Sprintf("method %s is not implemented here", r.Method), http.StatusNotImplemented)
 			return
 		}
-		if r.Method != "OPTIONS" {
-			mux.ServeHTTP(w, r)
+		if r.Method != "OPTIONS" && rt.allows(r, r.Method) {
+			rt.ServeHTTP(w, r)
 			return
 		}
 		var allowed []string
 		for _, m := range implemented {
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" || m == "OPTIONS" {
+			if m == "OPTIONS" || rt.allows(r, m) {
 				allowed = append(allowed, m)
 			}
 		}
-		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		w.WriteHeader(http.StatusNoContent)
+		switch {
+		case r.Method == "OPTIONS":
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			w.WriteHeader(http.StatusNoContent)
+		case len(allowed) > 1:
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+		default:
+			rt.ServeHTTP(w, r) // no route at all: the router's 404, or its redirect
+		}
 	})
 }
 
