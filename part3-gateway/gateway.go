@@ -61,7 +61,10 @@ func (s *Server) serveHTTP(conn net.Conn, br *bufio.Reader, req *Request) (bodyD
 	if err := bw.Flush(); err != nil {
 		s.logf("%s: write response: %v", r.RemoteAddr, err)
 	}
-	s.logf("%s %s %d %d", r.RemoteAddr, requestLine(req, nil), w.status, w.written)
+	// Each request the handler answered is logged by the application's
+	// access log middleware, on whichever server runs it; the server logs
+	// only what the application never sees: refusals, dropped clients,
+	// panics and write errors.
 	return body == nil || body.sawEOF
 }
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"example.com/webserver/part3-gateway/middleware"
 	"example.com/webserver/part3-gateway/site"
 )
 
@@ -42,6 +43,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	logger := log.New(os.Stdout, "", 0)
+	// Middleware wraps the application and is an http.Handler itself, as
+	// WSGI middleware is a WSGI application: the server cannot tell.
+	handler = middleware.AccessLog(logger, middleware.Gzip(handler))
 
 	// net.Listen does what LSBAWS spells out: socket, setsockopt
 	// SO_REUSEADDR, bind and listen (see cmd/rawecho for each call).
@@ -49,7 +54,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	logger := log.New(os.Stdout, "", 0)
 	pagesFrom := "the built-in site"
 	if *root != "" {
 		pagesFrom = *root

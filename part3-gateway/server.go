@@ -43,8 +43,8 @@ type Server struct {
 	// set a fixed clock to compare whole responses.
 	Now func() time.Time
 
-	// Log receives each request and each dropped connection.
-	// Nil discards them.
+	// Log receives each request the server refuses, each dropped
+	// connection and each handler's panic. Nil discards them.
 	Log *log.Logger
 }
 

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"example.com/webserver/part3-gateway/middleware"
 	"example.com/webserver/part3-gateway/site"
 	"github.com/google/go-cmp/cmp"
 )
@@ -682,6 +683,9 @@ func TestSiteFourWays(t *testing.T) {
 		"OPTIONS /files/x HTTP/1.1\r\nHost: test\r\n\r\n", "OPTIONS /echo HTTP/1.1\r\nHost: test\r\n\r\n",
 		"OPTIONS * HTTP/1.1\r\nHost: test\r\n\r\n", "BREW /pot HTTP/1.1\r\nHost: test\r\n\r\n",
 		"GET /echo/old HTTP/1.0\r\n\r\n",
+		get("/", "Accept-Encoding: gzip, deflate, br\r\n"), get("/style.css", "Accept-Encoding: gzip\r\n"),
+		get("/images/socket.png", "Accept-Encoding: gzip\r\n"), head("/about.html"),
+		get("/request", "Accept-Encoding: gzip;q=0\r\n"),
 	}
 	// What ServeMux does and chi leaves to the application: redirects to
 	// the clean path, and from "/echo" to "/echo/". Compared on the two
@@ -697,7 +701,7 @@ func TestSiteFourWays(t *testing.T) {
 	start := func(router string, serve func(*testing.T, http.Handler) string) string {
 		h, err := site.New(site.Pages, t.TempDir(), router)
 		must(t, err)
-		return serve(t, h)
+		return serve(t, middleware.Gzip(h)) // as main.go wires it
 	}
 	reference := start("mux", startNetHTTP)
 	others := []struct{ name, addr string }{
