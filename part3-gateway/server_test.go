@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -686,6 +687,9 @@ func TestSiteFourWays(t *testing.T) {
 		get("/", "Accept-Encoding: gzip, deflate, br\r\n"), get("/style.css", "Accept-Encoding: gzip\r\n"),
 		get("/images/socket.png", "Accept-Encoding: gzip\r\n"), head("/about.html"),
 		get("/request", "Accept-Encoding: gzip;q=0\r\n"),
+		uploadRequest(multipartBody(map[string]string{"a.txt": "one", "b.txt": "two"})), get("/upload"),
+		"POST /upload/delete HTTP/1.1\r\nHost: test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10\r\n\r\nname=a.txt",
+		get("/upload", "Accept-Encoding: gzip\r\n"),
 	}
 	// What ServeMux does and chi leaves to the application: redirects to
 	// the clean path, and from "/echo" to "/echo/". Compared on the two
@@ -720,5 +724,97 @@ func TestSiteFourWays(t *testing.T) {
 				t.Errorf("%.50q, %s: response mismatch (-net/http with mux +%s):\n%s", raw, o.name, o.name, diff)
 			}
 		}
+	}
+}
+
+// multipartBody builds a multipart/form-data body with boundary "B": each
+// file as a part named "file", and one ordinary field.
+func multipartBody(files map[string]string) string {
+	var b strings.Builder
+	b.WriteString("--B\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nnot a file\r\n")
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		fmt.Fprintf(&b, "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=%q\r\nContent-Type: text/plain\r\n\r\n%s\r\n", name, files[name])
+	}
+	b.WriteString("--B--\r\n")
+	return b.String()
+}
+
+func uploadRequest(body string, fields ...string) string {
+	return fmt.Sprintf("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Type: multipart/form-data; boundary=B\r\n%sContent-Length: %d\r\n\r\n%s", strings.Join(fields, ""), len(body), body)
+}
+
+// TestUploadForm: the form's POST stores every file of the request, then
+// sends the browser to the listing (303); the listing links to each file
+// and deletes through its own form.
+func TestUploadForm(t *testing.T) {
+	addr, filesDir := startSite(t, testTimeout)
+	form := do(t, addr, get("/upload"), "Content-Type")
+	if form.Status != 200 || !strings.Contains(form.Body, `enctype="multipart/form-data"`) || !strings.Contains(form.Body, "None yet.") {
+		t.Fatalf("GET /upload: %+v", form)
+	}
+
+	got := do(t, addr, uploadRequest(multipartBody(map[string]string{"a.txt": "first file\n", "b.txt": strings.Repeat("b", 100000)}), "Origin: http://test\r\n", "Sec-Fetch-Site: same-origin\r\n"), "Location")
+	if diff := cmp.Diff(result{303, map[string]string{"Location": "/upload"}, ""}, got); diff != "" {
+		t.Errorf("POST /upload (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a.txt", "b.txt"}, listDir(t, filesDir)); diff != "" {
+		t.Errorf("files folder (-want +got):\n%s", diff)
+	}
+	if got := do(t, addr, get("/files/b.txt")); got.Body != strings.Repeat("b", 100000) {
+		t.Errorf("b.txt: %d bytes", len(got.Body))
+	}
+	listing := do(t, addr, get("/upload")).Body
+	for _, want := range []string{`<a href="/files/a.txt" download>a.txt</a>`, `<input type="hidden" name="name" value="b.txt">`} {
+		if !strings.Contains(listing, want) {
+			t.Errorf("the listing lacks %s:\n%s", want, listing)
+		}
+	}
+
+	del := "name=a.txt"
+	got = do(t, addr, fmt.Sprintf("POST /upload/delete HTTP/1.1\r\nHost: test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", len(del), del), "Location")
+	if diff := cmp.Diff(result{303, map[string]string{"Location": "/upload"}, ""}, got); diff != "" {
+		t.Errorf("delete (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"b.txt"}, listDir(t, filesDir)); diff != "" {
+		t.Errorf("files folder after delete (-want +got):\n%s", diff)
+	}
+}
+
+// TestUploadRefusals: a bad name, a body over the limit (announced, or
+// streamed without a length) and a form posted by another site store
+// nothing, and leave no temporary file.
+func TestUploadRefusals(t *testing.T) {
+	addr, filesDir := startSite(t, testTimeout)
+	big := strings.Repeat("x", 11<<20)
+	var chunked strings.Builder
+	body := multipartBody(map[string]string{"big.bin": big})
+	for rest := body; rest != ""; {
+		n := min(len(rest), 1<<20)
+		fmt.Fprintf(&chunked, "%x\r\n%s\r\n", n, rest[:n])
+		rest = rest[n:]
+	}
+	tests := []struct {
+		name   string
+		raw    string
+		status int
+	}{
+		{"hidden name", uploadRequest(multipartBody(map[string]string{".env": "x"})), 400},
+		{"name with a space", uploadRequest(multipartBody(map[string]string{"my notes.txt": "x"})), 400},
+		// (A name with a slash is cut to its last segment by Part.FileName,
+		// as browsers send only that: "../../etc/x" is stored as "x".)
+		{"announced too large", "POST /upload HTTP/1.1\r\nHost: test\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 20000000\r\n\r\n", 413},
+		{"streamed too large", "POST /upload HTTP/1.1\r\nHost: test\r\nContent-Type: multipart/form-data; boundary=B\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked.String() + "0\r\n\r\n", 413},
+		{"not multipart", "POST /upload HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi", 400},
+		{"from another site", uploadRequest(multipartBody(map[string]string{"evil.txt": "x"}), "Origin: http://evil.example\r\n", "Sec-Fetch-Site: cross-site\r\n"), 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := do(t, addr, tt.raw); got.Status != tt.status {
+				t.Errorf("status %d (%q), want %d", got.Status, got.Body, tt.status)
+			}
+		})
+	}
+	if diff := cmp.Diff([]string{}, listDir(t, filesDir)); diff != "" {
+		t.Errorf("files folder (-want +got):\n%s", diff)
 	}
 }

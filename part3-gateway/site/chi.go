@@ -31,6 +31,9 @@ func (s *site) chiRouter() router {
 	r.Put("/files/{name}", s.putFile)
 	r.Post("/files/{name}", s.putFile)
 	r.Delete("/files/{name}", s.deleteFile)
+	r.Get("/upload", s.uploadForm)
+	r.Post("/upload", s.upload)
+	r.Post("/upload/delete", s.deleteUpload)
 	r.Get("/*", s.pages.ServeHTTP)
 	return chiMux{r}
 }

@@ -102,6 +102,9 @@ func (s *site) serveMux() router {
 	mux.HandleFunc("PUT /files/{name}", s.putFile)
 	mux.HandleFunc("POST /files/{name}", s.putFile)
 	mux.HandleFunc("DELETE /files/{name}", s.deleteFile)
+	mux.HandleFunc("GET /upload", s.uploadForm)
+	mux.HandleFunc("POST /upload", s.upload)
+	mux.HandleFunc("POST /upload/delete", s.deleteUpload)
 	mux.Handle("GET /", s.pages)
 	return serveMux{mux}
 }
@@ -312,16 +315,14 @@ func fileName(w http.ResponseWriter, r *http.Request) (string, bool) {
 
 // listFiles answers GET /files/ with the stored names, one a line.
 func (s *site) listFiles(w http.ResponseWriter, r *http.Request) {
-	entries, err := fs.ReadDir(s.files.FS(), ".")
+	names, err := s.storedNames()
 	if err != nil {
 		http.Error(w, "cannot list files", http.StatusInternalServerError)
 		return
 	}
 	textPlain(w)
-	for _, e := range entries {
-		if e.Type().IsRegular() && validFileName(e.Name()) {
-			io.WriteString(w, e.Name()+"\n")
-		}
+	for _, name := range names {
+		io.WriteString(w, name+"\n")
 	}
 }
 
