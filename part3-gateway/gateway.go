@@ -15,6 +15,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -35,19 +36,25 @@ import (
 const bufferBeforeChunkingSize = 2048
 
 // serveHTTP runs the handler for req, a request the parser accepted, and
-// writes its response on conn. It reports whether the request's body was
-// read to its end (or had none): if not, bytes of it may still be on their
-// way, and the server must close with care.
+// writes its response on conn. It reports whether the request was read to
+// its end, body included, with nothing after it: if not, bytes may still
+// be on their way, and the server must close with care.
 func (s *Server) serveHTTP(conn net.Conn, br *bufio.Reader, req *Request) (bodyDone bool) {
 	bw := bufio.NewWriterSize(conn, 4<<10)
 	w := newResponseWriter(conn, bw, req, s)
-	// The request's context ends when the handler returns: a handler that
-	// started work for this request (a query, a call to another service)
-	// learns that nobody waits for its result any more.
+	// The request's context ends when the client goes away or the handler
+	// returns: a handler that started work for this request (a query, a
+	// call to another service) learns that nobody waits for its result.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	watch := &clientWatch{conn: conn, cancel: cancel}
 	r, body := newHTTPRequest(ctx, req, br, conn, w)
 	w.body = body
+	if body == nil {
+		watch.start()
+	} else {
+		body.onEOF = watch.start
+	}
 	handler := s.Handler
 	if req.Method == "OPTIONS" && req.Target == "*" {
 		// "OPTIONS *" asks about the server, not about a resource of the
@@ -61,11 +68,12 @@ func (s *Server) serveHTTP(conn net.Conn, br *bufio.Reader, req *Request) (bodyD
 	if err := bw.Flush(); err != nil {
 		s.logf("%s: write response: %v", r.RemoteAddr, err)
 	}
+	watch.stop()
 	// Each request the handler answered is logged by the application's
 	// access log middleware, on whichever server runs it; the server logs
 	// only what the application never sees: refusals, dropped clients,
 	// panics and write errors.
-	return body == nil || body.sawEOF
+	return (body == nil || body.sawEOF) && !watch.sawData
 }
 
 // runHandler calls the handler and reports whether it returned normally.
@@ -195,6 +203,7 @@ type requestBody struct {
 	w              *responseWriter
 	expectContinue bool        // the client waits for "100 Continue"
 	trailer        http.Header // r.Trailer, filled at the end
+	onEOF          func()      // called once the body is read to its end
 	mu             sync.Mutex  // a handler may read in another goroutine
 	sawEOF         bool
 	closed         bool
@@ -218,8 +227,11 @@ func (b *requestBody) Read(p []byte) (int, error) {
 		}
 	}
 	n, err := b.r.Read(p)
-	if err == io.EOF {
+	if err == io.EOF && !b.sawEOF {
 		b.sawEOF = true
+		if b.onEOF != nil {
+			b.onEOF()
+		}
 		if cr, ok := b.r.(*chunkedReader); ok && len(cr.trailer) > 0 {
 			if b.trailer == nil {
 				b.trailer = make(http.Header)
@@ -239,6 +251,50 @@ func (b *requestBody) Close() error {
 	defer b.mu.Unlock()
 	b.closed = true
 	return nil
+}
+
+// clientWatch notices a client that closes its connection while the
+// handler runs, and cancels the request's context. Once the request is
+// read to its end, nothing more should come from the client (one request
+// per connection): so a read that returns means the client hung up (or,
+// if it brings bytes, sent something the server will not read). net/http
+// watches the same way (its connReader.backgroundRead).
+type clientWatch struct {
+	conn    net.Conn
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when the read returns; nil if not started
+	sawData bool
+}
+
+func (c *clientWatch) start() {
+	if c.done != nil {
+		return
+	}
+	c.done = make(chan struct{})
+	go func() {
+		defer close(c.done)
+		var b [1]byte
+		n, err := c.conn.Read(b[:])
+		var ne net.Error
+		switch {
+		case n > 0:
+			c.sawData = true
+		case errors.As(err, &ne) && ne.Timeout():
+			// Our own deadline (ReadTimeout, or stop below): not the client.
+		default:
+			c.cancel() // EOF or reset: the client is gone
+		}
+	}()
+}
+
+// stop ends the watch once the handler has returned, by making the read
+// time out at once, and waits for it.
+func (c *clientWatch) stop() {
+	if c.done == nil {
+		return
+	}
+	c.conn.SetReadDeadline(time.Unix(1, 0))
+	<-c.done
 }
 
 // responseWriter is the http.ResponseWriter a handler writes its response

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -448,4 +449,29 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestContextEndsWhenClientLeaves: a handler that waits on the request's
+// context learns that the client closed the connection, as on net/http.
+func TestContextEndsWhenClientLeaves(t *testing.T) {
+	for _, raw := range []string{get("/"), "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\n\r\nhi"} {
+		started, ended := make(chan struct{}), make(chan error, 1)
+		addr := startOurs(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.ReadAll(r.Body) // the watch begins once the body is read
+			close(started)
+			select {
+			case <-r.Context().Done():
+				ended <- r.Context().Err()
+			case <-time.After(testTimeout):
+				ended <- errors.New("the context did not end")
+			}
+		}))
+		conn := dial(t, addr)
+		io.WriteString(conn, raw)
+		<-started
+		conn.Close()
+		if err := <-ended; !errors.Is(err, context.Canceled) {
+			t.Errorf("%.20q: the handler's context: %v, want context.Canceled", raw, err)
+		}
+	}
 }
