@@ -153,9 +153,9 @@ func TestEndpoints(t *testing.T) {
 			result{200, map[string]string{"Set-Cookie": "visits=2147483647; Path=/visits; Max-Age=86400; HttpOnly; SameSite=Lax"}, "visits: 2147483647\n"}},
 		{"a count too large for an int starts over", get("/visits", "Cookie: visits=99999999999999999999\r\n"), nil,
 			result{200, nil, "visits: 1\n"}},
-		// The pages come from http.FileServerFS. Embedded files carry no
-		// modification time, so no Last-Modified (a -root folder's do).
-		{"index page", get("/"), []string{"Content-Type", "Last-Modified"},
+		// The pages come from http.FileServerFS (see TestPagesNotModified
+		// for Last-Modified).
+		{"index page", get("/"), []string{"Content-Type"},
 			result{200, map[string]string{"Content-Type": "text/html; charset=utf-8"}, readSite(t, "index.html")}},
 		{"stylesheet", get("/style.css"), []string{"Content-Type"},
 			result{200, map[string]string{"Content-Type": "text/css; charset=utf-8"}, readSite(t, "style.css")}},
@@ -816,5 +816,25 @@ func TestUploadRefusals(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{}, listDir(t, filesDir)); diff != "" {
 		t.Errorf("files folder (-want +got):\n%s", diff)
+	}
+}
+
+// TestPagesNotModified: the file server sends Last-Modified (for built-in
+// pages, the site's start), and answers 304 Not Modified, without the
+// page, to a browser that has it already; and 206 to a Range request.
+func TestPagesNotModified(t *testing.T) {
+	addr, _ := startSite(t, testTimeout)
+	first := do(t, addr, get("/style.css"), "Last-Modified")
+	lastModified := first.Header["Last-Modified"]
+	if _, err := http.ParseTime(lastModified); err != nil {
+		t.Fatalf("Last-Modified %q: %v", lastModified, err)
+	}
+	again := do(t, addr, get("/style.css", "If-Modified-Since: "+lastModified+"\r\n"))
+	if diff := cmp.Diff(result{Status: 304}, again); diff != "" {
+		t.Errorf("If-Modified-Since (-want +got):\n%s", diff)
+	}
+	part := do(t, addr, get("/style.css", "Range: bytes=0-9\r\n"), "Content-Range")
+	if part.Status != 206 || part.Body != readSite(t, "style.css")[:10] || !strings.HasPrefix(part.Header["Content-Range"], "bytes 0-9/") {
+		t.Errorf("Range: %+v", part)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Pages are the site's pages, built into the binary, so that the server
@@ -69,7 +70,7 @@ func New(pages fs.FS, filesDir, routerName string) (http.Handler, error) {
 	// http.FileServerFS serves the pages with Content-Type, Last-Modified,
 	// If-Modified-Since (304) and Range (206): all that part 2 did by hand,
 	// and what it lacked.
-	s := &site{files: files, pages: http.FileServerFS(pagesOnly{pages})}
+	s := &site{files: files, pages: http.FileServerFS(pagesOnly{pages, time.Now()})}
 	var rt router
 	switch routerName {
 	case "mux":
@@ -158,8 +159,13 @@ func methods(rt router) http.Handler {
 // and the like, so no name with a segment starting with a dot; a named
 // pipe would block the server in open, so nothing but regular files and
 // folders; and a folder only with an index.html, so that the file server
-// never lists one.
-type pagesOnly struct{ fsys fs.FS }
+// never lists one. Files built into the binary have no modification time:
+// they get the site's start, so that Last-Modified and If-Modified-Since
+// work for them too.
+type pagesOnly struct {
+	fsys    fs.FS
+	started time.Time
+}
 
 func (p pagesOnly) Open(name string) (fs.File, error) {
 	for _, seg := range strings.Split(name, "/") {
@@ -182,8 +188,42 @@ func (p pagesOnly) Open(name string) (fs.File, error) {
 	case !info.Mode().IsRegular():
 		return nil, fs.ErrNotExist
 	}
-	return p.fsys.Open(name)
+	f, err := p.fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return datedFile{f, p.started}, nil
 }
+
+// datedFile is a page whose Stat reports mod as its time when it has none.
+type datedFile struct {
+	fs.File
+	mod time.Time
+}
+
+func (f datedFile) Stat() (fs.FileInfo, error) {
+	info, err := f.File.Stat()
+	if err == nil && info.ModTime().IsZero() {
+		info = datedInfo{info, f.mod}
+	}
+	return info, err
+}
+
+// Seek passes through: the file server needs it for Range requests.
+func (f datedFile) Seek(offset int64, whence int) (int64, error) {
+	s, ok := f.File.(io.Seeker)
+	if !ok {
+		return 0, errors.New("page cannot seek")
+	}
+	return s.Seek(offset, whence)
+}
+
+type datedInfo struct {
+	fs.FileInfo
+	mod time.Time
+}
+
+func (i datedInfo) ModTime() time.Time { return i.mod }
 
 // textPlain sets the Content-Type of a text answer.
 func textPlain(w http.ResponseWriter) {
