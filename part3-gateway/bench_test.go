@@ -8,10 +8,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"example.com/webserver/part3-gateway/cgi"
 )
 
 // Three requests as real clients send them. The differential test reuses
@@ -240,4 +243,46 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// BenchmarkCGI compares a CGI script with the same answer from a handler
+// in the server's own process, both through our server, one request per
+// connection: what starting a process per request costs.
+//
+//	go test -run=NONE -bench=CGI -count=6 ./part3-gateway
+func BenchmarkCGI(b *testing.B) {
+	dir, err := filepath.Abs("cgi-bin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	host := &cgi.Handler{Dir: dir, Prefix: "/cgi-bin/", Timeout: testTimeout, Software: "part3-gateway"}
+	inProcess := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "Hello from a CGI script, run by part3-gateway.\n")
+	})
+	for _, h := range []struct {
+		name    string
+		handler http.Handler
+	}{{"cgi-script", host}, {"handler", inProcess}} {
+		b.Run("answer="+h.name, func(b *testing.B) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ln.Close()
+			go (&Server{Handler: h.handler, ReadTimeout: testTimeout}).Serve(ln)
+			for b.Loop() {
+				conn, err := net.Dial("tcp", ln.Addr().String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.WriteString(conn, "GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: bench\r\n\r\n")
+				resp, err := io.ReadAll(conn)
+				conn.Close()
+				if err != nil || !bytes.Contains(resp, []byte("Hello from a CGI script")) {
+					b.Fatalf("%v %q", err, resp)
+				}
+			}
+		})
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"example.com/webserver/part3-gateway/cgi"
 	"example.com/webserver/part3-gateway/middleware"
 	"example.com/webserver/part3-gateway/site"
 )
@@ -25,6 +26,8 @@ func main() {
 	filesDir := flag.String("files", filepath.Join(os.TempDir(), "part3-gateway-files"), "folder where /files/ stores uploads")
 	server := flag.String("server", "ours", "the server that runs the site: ours, or net/http's http.Server")
 	router := flag.String("router", "mux", "the router the site is built on: mux (http.ServeMux) or chi")
+	cgiDir := flag.String("cgi-bin", "", "folder of the CGI scripts served at /cgi-bin/ (default: part3-gateway/cgi-bin, or cgi-bin when run from inside part3-gateway)")
+	cgiTimeout := flag.Duration("cgi-timeout", 10*time.Second, "how long a CGI script may run before it is killed")
 	flag.Parse()
 
 	var pages fs.FS = site.Pages
@@ -37,13 +40,19 @@ func main() {
 		}
 		pages = r.FS()
 	}
+	logger := log.New(os.Stdout, "", 0)
+	// The CGI host, an http.Handler too: the site mounts it at /cgi-bin/.
+	cgiBin := &cgi.Handler{
+		Dir: scriptsDir(*cgiDir), Prefix: "/cgi-bin/", Timeout: *cgiTimeout,
+		Software: "part3-gateway", Log: logger,
+	}
 	// The application: an http.Handler, built without knowing which
 	// server will run it.
-	handler, err := site.New(pages, *filesDir, *router)
+	handler, err := site.New(pages, *filesDir, *router, cgiBin)
 	if err != nil {
 		log.Fatal(err)
 	}
-	logger := log.New(os.Stdout, "", 0)
+	cgiBin.Internal = handler // a script's local redirect: the site answers it
 	// Middleware wraps the application and is an http.Handler itself, as
 	// WSGI middleware is a WSGI application: the server cannot tell.
 	handler = middleware.AccessLog(logger, middleware.Gzip(handler))
@@ -78,4 +87,21 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+// scriptsDir returns the folder of CGI scripts, as an absolute path: dir
+// if given, else the part's own cgi-bin folder, found from the repository
+// root (go run ./part3-gateway) or from inside the part.
+func scriptsDir(dir string) string {
+	if dir == "" {
+		dir = filepath.Join("part3-gateway", "cgi-bin")
+		if _, err := os.Stat(dir); err != nil {
+			dir = "cgi-bin"
+		}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return abs
 }

@@ -37,7 +37,7 @@ func startSite(t *testing.T, readTimeout time.Duration) (addr, filesDir string) 
 func startSiteWith(t *testing.T, pages fs.FS, readTimeout time.Duration) (addr, filesDir string) {
 	t.Helper()
 	filesDir = t.TempDir()
-	handler, err := site.New(pages, filesDir, "mux")
+	handler, err := site.New(pages, filesDir, "mux", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -639,7 +639,7 @@ func TestLingerOnlyWhenBytesMayRemain(t *testing.T) {
 		{"head cut off at the cap", get("/", strings.Repeat("X-Filler: 0123456789\r\n", maxHeaderBytes/20)), true},
 		{"a second request behind the first", get("/echo/x") + get("/echo/y"), true},
 	}
-	handler, err := site.New(fsSub(t), t.TempDir(), "mux")
+	handler, err := site.New(fsSub(t), t.TempDir(), "mux", nil)
 	must(t, err)
 	srv := &Server{Handler: handler, ReadTimeout: testTimeout, WriteTimeout: testTimeout}
 	addr, conns := startWatched(t, srv.Serve)
@@ -703,7 +703,7 @@ func TestSiteFourWays(t *testing.T) {
 		return lastModified.ReplaceAllString(withoutDate(resp), "Last-Modified: (set aside)\r\n")
 	}
 	start := func(router string, serve func(*testing.T, http.Handler) string) string {
-		h, err := site.New(site.Pages, t.TempDir(), router)
+		h, err := site.New(site.Pages, t.TempDir(), router, nil)
 		must(t, err)
 		return serve(t, middleware.Gzip(h)) // as main.go wires it
 	}

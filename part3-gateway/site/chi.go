@@ -34,6 +34,9 @@ func (s *site) chiRouter() router {
 	r.Get("/upload", s.uploadForm)
 	r.Post("/upload", s.upload)
 	r.Post("/upload/delete", s.deleteUpload)
+	if s.cgiBin != nil {
+		r.Handle("/cgi-bin/*", s.cgiBin)
+	}
 	r.Get("/*", s.pages.ServeHTTP)
 	return chiMux{r}
 }

@@ -43,8 +43,9 @@ var implemented = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"}
 
 // site holds what the handlers share.
 type site struct {
-	files *os.Root     // where /files/ keeps what is uploaded
-	pages http.Handler // the file server of the pages
+	files  *os.Root     // where /files/ keeps what is uploaded
+	pages  http.Handler // the file server of the pages
+	cgiBin http.Handler // runs the CGI scripts under /cgi-bin/; nil: none
 }
 
 // A router dispatches a request to the handler of its route, and can say
@@ -54,10 +55,11 @@ type router interface {
 	allows(r *http.Request, method string) bool
 }
 
-// New returns the site as an http.Handler: the pages of pages, and uploads
-// stored in the folder filesDir (created if missing), with its routes on
-// router: "mux" (the standard library's http.ServeMux) or "chi".
-func New(pages fs.FS, filesDir, routerName string) (http.Handler, error) {
+// New returns the site as an http.Handler: the pages of pages, uploads
+// stored in the folder filesDir (created if missing), and cgiBin (if not
+// nil) mounted at /cgi-bin/, with its routes on router: "mux" (the
+// standard library's http.ServeMux) or "chi".
+func New(pages fs.FS, filesDir, routerName string, cgiBin http.Handler) (http.Handler, error) {
 	if err := os.MkdirAll(filesDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -70,7 +72,7 @@ func New(pages fs.FS, filesDir, routerName string) (http.Handler, error) {
 	// http.FileServerFS serves the pages with Content-Type, Last-Modified,
 	// If-Modified-Since (304) and Range (206): all that part 2 did by hand,
 	// and what it lacked.
-	s := &site{files: files, pages: http.FileServerFS(pagesOnly{pages, time.Now()})}
+	s := &site{files: files, pages: http.FileServerFS(pagesOnly{pages, time.Now()}), cgiBin: cgiBin}
 	var rt router
 	switch routerName {
 	case "mux":
@@ -106,6 +108,13 @@ func (s *site) serveMux() router {
 	mux.HandleFunc("GET /upload", s.uploadForm)
 	mux.HandleFunc("POST /upload", s.upload)
 	mux.HandleFunc("POST /upload/delete", s.deleteUpload)
+	if s.cgiBin != nil {
+		// Every method: the script decides. (A pattern with no method
+		// would clash with "GET /", which ServeMux refuses as ambiguous.)
+		for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
+			mux.Handle(m+" /cgi-bin/", s.cgiBin)
+		}
+	}
 	mux.Handle("GET /", s.pages)
 	return serveMux{mux}
 }
