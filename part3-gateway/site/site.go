@@ -356,10 +356,15 @@ func validFileName(name string) bool {
 func fileName(w http.ResponseWriter, r *http.Request) (string, bool) {
 	name := r.PathValue("name")
 	if !validFileName(name) {
-		http.Error(w, fmt.Sprintf("%q is not a valid file name: use 1 to 255 letters, digits, '-', '_' or '.', not starting with '.'", name), http.StatusBadRequest)
+		badFileName(w, name)
 		return "", false
 	}
 	return name, true
+}
+
+// badFileName answers 400 for a name validFileName refuses, saying the rule.
+func badFileName(w http.ResponseWriter, name string) {
+	http.Error(w, fmt.Sprintf("%q is not a valid file name: use 1 to 255 letters, digits, '-', '_' or '.', not starting with '.'", name), http.StatusBadRequest)
 }
 
 // listFiles answers GET /files/ with the stored names, one a line.

@@ -5,7 +5,6 @@ package site
 
 import (
 	"errors"
-	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
@@ -91,7 +90,7 @@ func (s *site) upload(w http.ResponseWriter, r *http.Request) {
 			continue // not a file: nothing to store
 		}
 		if !validFileName(name) {
-			http.Error(w, fmt.Sprintf("%q is not a valid file name: use 1 to 255 letters, digits, '-', '_' or '.', not starting with '.'", name), http.StatusBadRequest)
+			badFileName(w, name)
 			return
 		}
 		if info, err := s.files.Lstat(name); err == nil && info.IsDir() {
