@@ -222,7 +222,7 @@ func TestCGIResponses(t *testing.T) {
 		"client.sh":     "printf 'Location: http://example.com/elsewhere\\n\\n'",
 		"no-end.sh":     "printf 'Content-Type: text/plain\\n'",
 		"nothing.sh":    "exit 0",
-		"no-colon.sh":   "printf 'Content-Type text/plain\\n\\nx'",
+		"no-colon.sh":   "printf 'Content-Type text/plain\\n\\nx'; echo 'why: no colon' >&2",
 		"bad-name.sh":   "printf 'Content Type: text/plain\\n\\nx'",
 		"cr-inside.sh":  "printf 'Content-Type: text/plain\\rX-Evil: 1\\n\\nx'",
 		"twice.sh":      "printf 'Content-Type: text/plain\\nContent-Type: text/html\\n\\nx'",
@@ -259,6 +259,7 @@ func TestCGIResponses(t *testing.T) {
 	}
 	for _, want := range []string{
 		`no-colon.sh: malformed header line "Content-Type text/plain"`,
+		"no-colon.sh: why: no colon", // its stderr, written after the bad header
 		"twice.sh: Content-Type twice",
 		"no-end.sh: the script ended before the end of its header",
 		"no-type.sh: no Content-Type in the header",

@@ -345,11 +345,13 @@ func newResponseWriter(conn net.Conn, bw *bufio.Writer, req *Request, s *Server)
 }
 
 // Header returns the fields the response will carry. Changing them after
-// WriteHeader (or the first Write) changes nothing, except for trailers.
+// WriteHeader (or the first Write) changes nothing, except for trailers:
+// the fields as they were then are kept aside (net/http does the same).
 func (w *responseWriter) Header() http.Header {
-	if !w.wroteHeader && !w.calledHeader {
-		w.calledHeader = true
+	if w.wroteHeader && !w.headSent && w.sentHeader == nil {
+		w.sentHeader = w.handlerHeader.Clone()
 	}
+	w.calledHeader = true
 	return w.handlerHeader
 }
 

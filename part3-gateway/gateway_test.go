@@ -164,6 +164,11 @@ var gatewayCases = []struct {
 		io.WriteString(w, "ok")
 	}, []string{get("/")}},
 
+	{"fields set after the first Write are not sent", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+		w.Header().Set("X-Late", "1")
+	}, []string{get("/")}},
+
 	{"103 Early Hints, then 200", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", "</style.css>; rel=preload; as=style")
 		w.WriteHeader(http.StatusEarlyHints)

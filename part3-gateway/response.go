@@ -18,7 +18,8 @@ const serverName = "part3-gateway"
 // newlinesToSpaces guards header values: see writeResponse.
 var newlinesToSpaces = strings.NewReplacer("\r", " ", "\n", " ")
 
-// Response is what the site answers to a request.
+// Response is an answer the server writes itself, to a request it refuses
+// before any handler runs (handlers answer through the gateway).
 type Response struct {
 	Status int    // 200, 404, …
 	Header Header // Content-Type and whatever else the site sets
@@ -78,13 +79,5 @@ func writeResponse(w io.Writer, req *Request, resp *Response, now time.Time) err
 	// of the body into the head's buffer, and one TCP segment when it fits.
 	bufs := net.Buffers{[]byte(b.String()), body}
 	_, err := bufs.WriteTo(w)
-	return err
-}
-
-// writeContinue tells a client that sent "Expect: 100-continue" to go on
-// and send its body (RFC 9110 section 15.2.1): an interim response, before
-// the final one.
-func writeContinue(w io.Writer) error {
-	_, err := io.WriteString(w, "HTTP/1.1 100 Continue\r\n\r\n")
 	return err
 }

@@ -139,7 +139,10 @@ func lingeringClose(conn net.Conn) {
 		cw.CloseWrite()
 	}
 	conn.SetReadDeadline(time.Now().Add(lingerTimeout))
-	io.Copy(io.Discard, io.LimitReader(conn, 4*maxHeaderBytes))
+	// Bodies are streams here, and may be large: a client still sending
+	// a body the handler refused must not meet a reset before it reads the
+	// answer. So read for the whole lingerTimeout, however much comes.
+	io.Copy(io.Discard, conn)
 }
 
 // now returns the time for the Date field.

@@ -74,10 +74,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel = context.WithTimeout(ctx, h.Timeout)
 		defer cancel()
 	}
-	// The file itself is run, never a shell with it as a command line:
-	// header values reach the script as data in its environment, never as
-	// code a shell would parse (the shellshock bug of 2014 was bash
-	// running code found in an environment variable).
+	// The file itself is run, never a shell with a command line built
+	// from the request: nothing the client sends is ever parsed as a
+	// command. Header values reach the script only as data in its
+	// environment. (That is where shellshock struck in 2014: an unpatched
+	// bash ran code from any environment variable shaped like a function
+	// definition, so every bash CGI script could be made to run it. The
+	// cure was a patched bash; the scripts here use /bin/sh, perl and
+	// python3.)
 	// ("./name" is relative to cmd.Dir: the script runs in its folder.)
 	cmd := exec.CommandContext(ctx, "./"+name)
 	cmd.Dir = h.Dir
@@ -101,10 +105,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Whatever happens next, the process is waited for: a child that is
 	// never waited for stays a zombie in the process table.
+	clientGone := false
 	defer func() {
-		// Kill what is left of its process group, if anything: nobody
-		// reads its output any more. Until Wait, the process's id cannot
-		// be reused, so the signal cannot hit a stranger.
+		// Let the script finish (within the timeout), reading and
+		// dropping what it still prints: it may explain on stderr what
+		// went wrong. Then kill what is left of its process group, if
+		// anything. Until Wait, the process's id cannot be reused, so the
+		// signal cannot hit a stranger.
+		if !clientGone {
+			io.Copy(io.Discard, io.LimitReader(stdout, h.maxOutput()))
+		}
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		if err := cmd.Wait(); err != nil && ctx.Err() == context.DeadlineExceeded {
 			h.logf("%s: killed after %v", name, h.Timeout)
@@ -145,7 +155,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == "HEAD" {
 		return
 	}
-	h.copyBody(w, out, name)
+	clientGone = !h.copyBody(w, out, name)
 }
 
 // script returns the script a request names and the path after it, or
@@ -312,12 +322,10 @@ func validFieldName(name string) bool {
 
 // copyBody sends what the script prints as it prints it: each read is
 // written and flushed, so a script that prints a line a second shows it
-// live. A script that prints more than MaxOutput is cut off.
-func (h *Handler) copyBody(w http.ResponseWriter, out io.Reader, name string) {
-	limit := h.MaxOutput
-	if limit == 0 {
-		limit = 100 << 20
-	}
+// live. A script that prints more than MaxOutput is cut off. It reports
+// false if the client went away.
+func (h *Handler) copyBody(w http.ResponseWriter, out io.Reader, name string) bool {
+	limit := h.maxOutput()
 	rc := http.NewResponseController(w)
 	buf := make([]byte, 32<<10)
 	var total int64
@@ -327,17 +335,27 @@ func (h *Handler) copyBody(w http.ResponseWriter, out io.Reader, name string) {
 			total += int64(n)
 			if total > limit {
 				h.logf("%s: output over %d bytes: cut off", name, limit)
-				return
+				return false // stop it: nobody will read the rest
 			}
 			if _, werr := w.Write(buf[:n]); werr != nil {
-				return // the client is gone; the deferred kill ends the script
+				return false // the client is gone; the deferred kill ends the script
 			}
-			rc.Flush()
+			if rc.Flush() != nil {
+				return false
+			}
 		}
 		if err != nil {
-			return
+			return true
 		}
 	}
+}
+
+// maxOutput is MaxOutput, or its default.
+func (h *Handler) maxOutput() int64 {
+	if h.MaxOutput == 0 {
+		return 100 << 20
+	}
+	return h.MaxOutput
 }
 
 // localRedirect serves path as a new GET request from the same client.

@@ -149,12 +149,16 @@ func (g *gzipWriter) decide(p []byte) {
 		ctype = http.DetectContentType(p)
 	}
 	switch {
-	case g.r.Method == "HEAD", status < 200, status == http.StatusNoContent, status == http.StatusNotModified,
+	case status < 200, status == http.StatusNoContent, status == http.StatusNotModified,
 		status == http.StatusPartialContent, h.Get("Content-Range") != "", h.Get("Content-Encoding") != "":
 	case ctype == "" || compressedAlready(ctype):
 	default:
 		h.Add("Vary", "Accept-Encoding")
-		if AcceptsGzip(g.r.Header.Values("Accept-Encoding")) {
+		// HEAD gets the fields GET would get (RFC 9110 section 9.3.2),
+		// Vary included, but is not compressed: it has no body to
+		// compress, and the length of a compressed body is not known
+		// without compressing it.
+		if g.r.Method != "HEAD" && AcceptsGzip(g.r.Header.Values("Accept-Encoding")) {
 			h.Set("Content-Type", ctype)
 			h.Set("Content-Encoding", "gzip")
 			// The length the handler set is the length before compression.
