@@ -474,3 +474,55 @@ func TestCGIStreams(t *testing.T) {
 		t.Errorf("Transfer-Encoding %q, want chunked", got)
 	}
 }
+
+// TestCGIResponsesAgainstNetHTTP runs the same scripts under our host and
+// under net/http/cgi's and compares the responses, Date aside. The
+// differences are listed, each with its reason.
+func TestCGIResponsesAgainstNetHTTP(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"doc.sh":    "printf 'Content-Type: text/plain\\nX-Extra: 1\\n\\nhello\\n'",
+		"status.sh": "printf 'Status: 404 Not Here\\nContent-Type: text/plain\\n\\nno such thing\\n'",
+		"client.sh": "printf 'Location: http://example.com/elsewhere\\n\\n'",
+		"bad.sh":    "printf 'not a header\\n\\nx'",
+	} {
+		writeScript(t, dir, name, body)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/cgi-bin/", &cgi.Handler{Dir: dir, Prefix: "/cgi-bin/", Timeout: testTimeout})
+	for _, name := range []string{"doc.sh", "status.sh", "client.sh", "bad.sh"} {
+		mux.Handle("/std-cgi/"+name, &stdcgi.Handler{Path: filepath.Join(dir, name), Root: "/std-cgi/" + name, Dir: dir, Logger: log.New(io.Discard, "", 0)})
+	}
+	addr := startOurs(t, mux)
+
+	// Ours flushes each piece the script prints (so countdown.sh streams):
+	// its answers are chunked. net/http/cgi copies the output whole, so
+	// a short answer gets a Content-Length.
+	chunked := func(body string) string {
+		return fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
+	}
+	tests := []struct{ script, ours, std string }{
+		{"doc.sh",
+			"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Extra: 1\r\nDate: (set aside)\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked("hello\n"),
+			"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Extra: 1\r\nDate: (set aside)\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n"},
+		{"status.sh",
+			"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nDate: (set aside)\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked("no such thing\n"),
+			"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nDate: (set aside)\r\nContent-Length: 14\r\nConnection: close\r\n\r\nno such thing\n"},
+		{"client.sh",
+			// (No output to flush, so no chunks: the same bytes.)
+			"HTTP/1.1 302 Found\r\nLocation: http://example.com/elsewhere\r\nDate: (set aside)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+			"HTTP/1.1 302 Found\r\nLocation: http://example.com/elsewhere\r\nDate: (set aside)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"},
+		// A malformed header: 502 Bad Gateway (RFC 9110 section 15.6.3: a
+		// gateway got an invalid response); net/http/cgi skips the bad
+		// line and, finding no Content-Type, answers 500.
+		{"bad.sh",
+			"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nDate: (set aside)\r\nContent-Length: 12\r\nConnection: close\r\n\r\nBad Gateway\n",
+			"HTTP/1.1 500 Internal Server Error\r\nDate: (set aside)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"},
+	}
+	for _, tt := range tests {
+		got := [2]string{withoutDate(roundTrip(t, addr, get("/cgi-bin/"+tt.script))), withoutDate(roundTrip(t, addr, get("/std-cgi/"+tt.script)))}
+		if diff := cmp.Diff([2]string{tt.ours, tt.std}, got); diff != "" {
+			t.Errorf("%s: responses (-listed +got; [0] ours, [1] net/http/cgi):\n%s", tt.script, diff)
+		}
+	}
+}

@@ -480,3 +480,26 @@ func TestContextEndsWhenClientLeaves(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalsDifferFromNetHTTP: a request the parser refuses is answered
+// by the server itself, as in part 2, with the reason in the body and our
+// Server field; net/http answers the same status with a terser body.
+func TestRefusalsDifferFromNetHTTP(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	ours, theirs := startOurs(t, h), startNetHTTP(t, h)
+	raw := "GET / HTTP/1.1\r\n\r\n" // no Host
+	want := map[string]string{
+		"net/http": "HTTP/1.1 400 Bad Request: missing required Host header\r\n" +
+			"Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request: missing required Host header",
+		"ours": "HTTP/1.1 400 Bad Request\r\nDate: (set aside)\r\nServer: part3-gateway\r\n" +
+			"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 39\r\nConnection: close\r\n\r\n" +
+			"an HTTP/1.1 request needs a Host field\n",
+	}
+	got := map[string]string{
+		"net/http": withoutDate(roundTrip(t, theirs, raw)),
+		"ours":     withoutDate(roundTrip(t, ours, raw)),
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("refusals (-want +got):\n%s", diff)
+	}
+}
