@@ -1,0 +1,496 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The tests of this part's concept: many clients at once, connections
+// that carry many requests, timeouts, shutdown and hijacking. (The process
+// model's tests, which run the built program, are in process_test.go.)
+
+// gate is a handler that blocks until the test opens it: a slow handler
+// whose slowness the test controls, so that no test needs to sleep. Each
+// request to /slow announces itself on started, then waits for release;
+// every other path answers at once. The paths of the requests that end
+// are recorded in order.
+type gate struct {
+	started chan string
+	release chan struct{}
+
+	mu    sync.Mutex
+	ended []string
+}
+
+func newGate() *gate {
+	return &gate{started: make(chan string, 16), release: make(chan struct{})}
+}
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/slow" {
+		g.started <- r.URL.RawQuery
+		<-g.release
+	}
+	g.mu.Lock()
+	g.ended = append(g.ended, r.URL.Path)
+	g.mu.Unlock()
+	io.WriteString(w, "done "+r.URL.Path)
+}
+
+func (g *gate) order() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.ended...)
+}
+
+// startModel runs h on our server in the given model, with the tests'
+// timeouts, and returns the server and its address.
+func startModel(t *testing.T, model Model, h http.Handler) (*Server, string) {
+	t.Helper()
+	srv := &Server{Handler: h, Model: model, ReadTimeout: testTimeout, WriteTimeout: testTimeout}
+	return srv, startServer(t, func(ln net.Listener) error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+}
+
+// send writes raw on conn, failing the test if it cannot.
+func send(t *testing.T, conn net.Conn, raw string) {
+	t.Helper()
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatalf("write request: %v", err)
+	}
+}
+
+// TestSecondClientDuringSlowHandler is LSBAWS part 3's experiment: one
+// client is inside a slow handler when a second one comes. With a
+// goroutine per connection (or a cap it does not reach) the second is
+// answered while the first still waits; served one at a time, it is
+// answered only after the first. The test asserts the order in which the
+// handlers finished, not how long anything took.
+func TestSecondClientDuringSlowHandler(t *testing.T) {
+	tests := []struct {
+		name      string
+		model     Model
+		maxConns  int
+		wantOrder []string
+	}{
+		{"goroutine", Goroutine, 0, []string{"/fast", "/slow"}},
+		{"goroutine, cap of 2", Goroutine, 2, []string{"/fast", "/slow"}},
+		{"goroutine, cap of 1", Goroutine, 1, []string{"/slow", "/fast"}},
+		{"iterative", Iterative, 0, []string{"/slow", "/fast"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newGate()
+			srv := &Server{Handler: g, Model: tt.model, MaxConns: tt.maxConns, ReadTimeout: testTimeout}
+			addr := startServer(t, srv.Serve)
+
+			first := dial(t, addr)
+			send(t, first, get("/slow"))
+			<-g.started // the first client is inside the handler
+			second := dial(t, addr)
+			send(t, second, get("/fast"))
+
+			concurrent := tt.wantOrder[0] == "/fast"
+			if concurrent {
+				// Read the second answer while the first handler waits:
+				// if the server could not serve it now, this read would
+				// fail at the test's deadline.
+				readResponse(t, second, "GET")
+				close(g.release)
+				readResponse(t, first, "GET")
+			} else {
+				// The second request is sent; whatever the server does
+				// with it, it must finish the first one first. (With a
+				// cap of one, the first connection must also end: the
+				// cap counts connections, not requests.)
+				close(g.release)
+				readResponse(t, first, "GET")
+				first.Close()
+				readResponse(t, second, "GET")
+			}
+			if diff := cmp.Diff(tt.wantOrder, g.order()); diff != "" {
+				t.Errorf("order the handlers finished in (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestKeepAlive: an HTTP/1.1 connection carries request after request
+// (RFC 9112 section 9.3): the server accepts one connection for three
+// requests sent one after the other.
+func TestKeepAlive(t *testing.T) {
+	srv := &Server{Handler: newGate(), ReadTimeout: testTimeout}
+	addr, conns := startWatched(t, srv.Serve)
+	conn := dial(t, addr)
+	for _, path := range []string{"/a", "/b", "/c"} {
+		send(t, conn, get(path))
+		got := parseResponse(t, readResponse(t, conn, "GET"), "GET", "Connection")
+		if diff := cmp.Diff(result{200, nil, "done " + path}, got); diff != "" {
+			t.Errorf("GET %s (-want +got):\n%s", path, diff)
+		}
+	}
+	if n := len(conns); n != 1 {
+		t.Errorf("the server accepted %d connections for three requests, want 1", n)
+	}
+}
+
+// TestPipelining: a client may send requests without waiting for the
+// answers (RFC 9112 section 9.3.2); the server answers them in order.
+// Here they even arrive in one write.
+func TestPipelining(t *testing.T) {
+	_, addr := startModel(t, Goroutine, newGate())
+	conn := dial(t, addr)
+	paths := []string{"/one", "/two", "/three", "/four"}
+	var all strings.Builder
+	for _, p := range paths {
+		all.WriteString(get(p))
+	}
+	send(t, conn, all.String())
+	br := bufio.NewReader(conn)
+	var got []string
+	for range paths {
+		got = append(got, parseResponse(t, readResponse(t, br, "GET"), "GET").Body)
+	}
+	if diff := cmp.Diff([]string{"done /one", "done /two", "done /three", "done /four"}, got); diff != "" {
+		t.Errorf("answers (-want +got):\n%s", diff)
+	}
+}
+
+// TestWhoCloses: HTTP/1.1 keeps the connection unless a side says
+// "Connection: close"; HTTP/1.0 closes it unless the client asks for
+// "Connection: keep-alive" (RFC 9112 sections 9.3 and 9.6). When the
+// server is about to close, its answer says so.
+func TestWhoCloses(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/bye" {
+			w.Header().Set("Connection", "close") // the handler decides
+		}
+		io.WriteString(w, "hi")
+	})
+	tests := []struct {
+		name       string
+		raw        string
+		connection string // the answer's Connection field
+		kept       bool
+	}{
+		{"HTTP/1.1", get("/"), "", true},
+		{"HTTP/1.1, client says close", get("/", "Connection: close\r\n"), "close", false},
+		{"HTTP/1.1, handler says close", get("/bye"), "close", false},
+		{"HTTP/1.0", "GET / HTTP/1.0\r\n\r\n", "", false},
+		{"HTTP/1.0 with keep-alive", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "keep-alive", true},
+		{"HTTP/1.0 with keep-alive, handler says close", "GET /bye HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "close", false},
+	}
+	_, addr := startModel(t, Goroutine, h)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn := dial(t, addr)
+			send(t, conn, tt.raw)
+			got := parseResponse(t, readResponse(t, conn, "GET"), "GET", "Connection")
+			if diff := cmp.Diff(tt.connection, got.Header["Connection"]); diff != "" {
+				t.Errorf("Connection field (-want +got):\n%s", diff)
+			}
+			if !tt.kept {
+				if rest := readAll(t, conn); rest != "" {
+					t.Errorf("after the answer: %q, want the close", rest)
+				}
+				return
+			}
+			send(t, conn, tt.raw) // the same connection serves the next one
+			if got := parseResponse(t, readResponse(t, conn, "GET"), "GET"); got.Body != "hi" {
+				t.Errorf("second request on the connection: %+v", got)
+			}
+		})
+	}
+}
+
+// TestUnreadBodyIsDrained: a handler that answers without reading the
+// request's body leaves it in the connection, in front of the next
+// request. The server reads and discards it, up to 256 KiB as net/http
+// does; past that, reading would cost more than a new connection, and it
+// closes instead.
+func TestUnreadBodyIsDrained(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "not reading that") // r.Body is left alone
+	})
+	for _, tt := range []struct {
+		size int
+		kept bool
+	}{{1000, true}, {maxPostHandlerReadBytes, true}, {maxPostHandlerReadBytes + 1, false}} {
+		t.Run(fmt.Sprint(tt.size), func(t *testing.T) {
+			_, addr := startModel(t, Goroutine, h)
+			conn := dial(t, addr)
+			// The client writes in the background: the server may answer
+			// before reading the whole body, and the test must read.
+			go io.WriteString(conn, fmt.Sprintf("POST / HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n\r\n%s", tt.size, strings.Repeat("x", tt.size))+get("/next"))
+			br := bufio.NewReader(conn)
+			first := parseResponse(t, readResponse(t, br, "POST"), "POST", "Connection")
+			if tt.kept {
+				want := result{200, nil, "not reading that"}
+				if diff := cmp.Diff(want, first); diff != "" {
+					t.Errorf("first answer (-want +got):\n%s", diff)
+				}
+				if got := parseResponse(t, readResponse(t, br, "GET"), "GET"); got.Body != "not reading that" {
+					t.Errorf("the request behind the body: %+v", got)
+				}
+				return
+			}
+			want := result{200, map[string]string{"Connection": "close"}, "not reading that"}
+			if diff := cmp.Diff(want, first); diff != "" {
+				t.Errorf("first answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// isTimeout reports whether err is a deadline that passed.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// TestTimeouts: each timeout ends what it bounds. The test does not
+// measure how long that took: it sets a short timeout and checks that the
+// connection ends (or the handler sees the error) before its own deadline.
+func TestTimeouts(t *testing.T) {
+	const short = 50 * time.Millisecond
+
+	t.Run("read-header: a head that never ends", func(t *testing.T) {
+		srv := &Server{Handler: newGate(), ReadHeaderTimeout: short, ReadTimeout: testTimeout}
+		addr := startServer(t, srv.Serve)
+		conn := dial(t, addr)
+		send(t, conn, "GET / HTTP/1.1\r\nHost: te") // and nothing more
+		if got := readAll(t, conn); got != "" {
+			t.Errorf("got %q, want the connection closed without an answer", got)
+		}
+	})
+
+	t.Run("read: a body that never ends", func(t *testing.T) {
+		readErr := make(chan error, 1)
+		srv := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, err := io.ReadAll(r.Body)
+			readErr <- err
+		}), ReadHeaderTimeout: testTimeout, ReadTimeout: short}
+		addr := startServer(t, srv.Serve)
+		conn := dial(t, addr)
+		send(t, conn, "PUT / HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nabc")
+		if err := <-readErr; !isTimeout(err) {
+			t.Errorf("the handler's read: %v, want a timeout", err)
+		}
+	})
+
+	t.Run("write: a client that does not read", func(t *testing.T) {
+		writeErr := make(chan error, 1)
+		srv := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			chunk := make([]byte, 64<<10)
+			for {
+				if _, err := w.Write(chunk); err != nil {
+					writeErr <- err
+					return
+				}
+			}
+		}), ReadTimeout: testTimeout, WriteTimeout: short}
+		addr := startServer(t, srv.Serve)
+		conn := dial(t, addr)
+		send(t, conn, get("/"))
+		// The client reads nothing: the socket buffers fill, the writes
+		// block, and the write deadline ends them.
+		if err := <-writeErr; !isTimeout(err) {
+			t.Errorf("the handler's write: %v, want a timeout", err)
+		}
+	})
+
+	t.Run("idle: no next request", func(t *testing.T) {
+		srv := &Server{Handler: newGate(), ReadTimeout: testTimeout, IdleTimeout: short}
+		addr := startServer(t, srv.Serve)
+		conn := dial(t, addr)
+		send(t, conn, get("/"))
+		readResponse(t, conn, "GET")
+		if got := readAll(t, conn); got != "" {
+			t.Errorf("got %q, want the idle connection closed", got)
+		}
+	})
+}
+
+// TestSlowClientsDoNotBlockOthers: 500 clients that each sent part of a
+// request head and then nothing (or a byte a second, which is the same to
+// the server) hold a goroutine each, and nothing else: a normal client is
+// served at once.
+func TestSlowClientsDoNotBlockOthers(t *testing.T) {
+	g := newGate()
+	srv := &Server{Handler: g, ReadHeaderTimeout: testTimeout, ReadTimeout: testTimeout}
+	addr := startServer(t, srv.Serve)
+	for range 500 {
+		send(t, dial(t, addr), "GET / HTTP/1.1\r\nHo")
+	}
+	if got := do(t, addr, get("/normal")); got.Body != "done /normal" {
+		t.Errorf("normal client: %+v", got)
+	}
+}
+
+// TestShutdown: Shutdown closes the listener and the idle connections at
+// once, lets the requests in flight finish (each gets its whole answer,
+// with "Connection: close"), then returns; Serve returns
+// http.ErrServerClosed.
+func TestShutdown(t *testing.T) {
+	g := newGate()
+	srv := &Server{Handler: g, ReadTimeout: testTimeout}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+
+	// Three requests in flight, inside the handler.
+	var busy []net.Conn
+	for i := range 3 {
+		c := dial(t, addr)
+		send(t, c, get(fmt.Sprintf("/slow?%d", i)))
+		<-g.started
+		busy = append(busy, c)
+	}
+	// Two idle connections: each has had its answer, and waits.
+	var idle []net.Conn
+	for range 2 {
+		c := dial(t, addr)
+		send(t, c, get("/"))
+		readResponse(t, c, "GET")
+		idle = append(idle, c)
+	}
+
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- srv.Shutdown(context.Background()) }()
+	for _, c := range idle {
+		if got := readAll(t, c); got != "" {
+			t.Errorf("idle connection: got %q, want it closed", got)
+		}
+	}
+	// The idle ones are closed, so Shutdown has begun; the listener is
+	// closed too: a new client is refused.
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Errorf("a new connection was accepted during shutdown")
+	}
+	select {
+	case err := <-shutdown:
+		t.Fatalf("Shutdown returned %v with requests in flight", err)
+	default:
+	}
+	close(g.release)
+	for i, c := range busy {
+		got := parseResponse(t, readResponse(t, c, "GET"), "GET", "Connection")
+		want := result{200, map[string]string{"Connection": "close"}, "done /slow"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("request %d in flight (-want +got):\n%s", i, diff)
+		}
+		if rest := readAll(t, c); rest != "" {
+			t.Errorf("request %d: after the answer %q, want the close", i, rest)
+		}
+	}
+	if err := <-shutdown; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve returned %v, want http.ErrServerClosed", err)
+	}
+}
+
+// TestShutdownTimesOut: a request that does not finish in time makes
+// Shutdown return the context's error, and Close then ends it.
+func TestShutdownTimesOut(t *testing.T) {
+	g := newGate()
+	defer close(g.release)
+	srv, addr := startModel(t, Goroutine, g)
+	c := dial(t, addr)
+	send(t, c, get("/slow"))
+	<-g.started
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // out of time already
+	if err := srv.Shutdown(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Shutdown: %v, want context.Canceled", err)
+	}
+	srv.Close()
+	if got := readAll(t, c); got != "" {
+		t.Errorf("after Close: %q, want the connection closed", got)
+	}
+}
+
+// TestHijack: a handler takes the connection over, as a WebSocket library
+// does after its handshake (RFC 9110 section 7.8, Upgrade): it answers
+// 101 itself and then speaks its own protocol on the raw connection; here
+// it echoes lines in capitals. What the client sent right behind the
+// request, before the 101, is not lost: it is in the bufio.Reader the
+// handler gets.
+func TestHijack(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "shout") {
+			http.Error(w, "upgrade to shout", http.StatusUpgradeRequired)
+			return
+		}
+		conn, rw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Errorf("Hijack: %v", err)
+			return
+		}
+		defer conn.Close()
+		if _, _, err := w.(http.Hijacker).Hijack(); !errors.Is(err, http.ErrHijacked) {
+			t.Errorf("second Hijack: %v, want http.ErrHijacked", err)
+		}
+		rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: shout\r\n\r\n")
+		rw.Flush()
+		for {
+			line, err := rw.ReadString('\n')
+			if err != nil {
+				return
+			}
+			rw.WriteString(strings.ToUpper(line))
+			rw.Flush()
+		}
+	})
+	_, addr := startModel(t, Goroutine, h)
+	conn := dial(t, addr)
+	send(t, conn, get("/", "Connection: Upgrade\r\nUpgrade: shout\r\n")+"hello\n")
+	br := bufio.NewReader(conn)
+	head := readResponse(t, br, "GET")
+	if diff := cmp.Diff("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: shout\r\n\r\n", head); diff != "" {
+		t.Errorf("handshake (-want +got):\n%s", diff)
+	}
+	send(t, conn, "world\n")
+	var got []string
+	for range 2 {
+		line, err := br.ReadString('\n')
+		must(t, err)
+		got = append(got, line)
+	}
+	if diff := cmp.Diff([]string{"HELLO\n", "WORLD\n"}, got); diff != "" {
+		t.Errorf("after the handshake (-want +got):\n%s", diff)
+	}
+	if got := do(t, addr, get("/")); got.Status != http.StatusUpgradeRequired {
+		t.Errorf("without Upgrade: %+v", got)
+	}
+}
+
+// TestMain removes the program process_test.go builds, once every test
+// has run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryDir != "" {
+		os.RemoveAll(binaryDir)
+	}
+	os.Exit(code)
+}

@@ -1,0 +1,188 @@
+package middleware
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestAcceptsGzip(t *testing.T) {
+	tests := []struct {
+		values []string
+		want   bool
+	}{
+		{nil, false}, // no preference: sent as it is
+		{[]string{""}, false},
+		{[]string{"gzip"}, true},
+		{[]string{"GZIP"}, true},
+		{[]string{"x-gzip"}, true},
+		{[]string{"gzip, deflate, br, zstd"}, true}, // a browser
+		{[]string{"deflate, br"}, false},
+		{[]string{"identity"}, false},
+		{[]string{"gzip;q=0"}, false},
+		{[]string{"gzip; q=0.000"}, false},
+		{[]string{"gzip;q=0.5"}, true},
+		{[]string{"gzip;Q=0.001"}, true},
+		{[]string{"gzip;q=1.000"}, true},
+		{[]string{"gzip;q=2"}, false},       // out of range: ignored as 0
+		{[]string{"gzip;q=0.12345"}, false}, // more than three decimals
+		{[]string{"gzip;q=abc"}, false},
+		{[]string{"*"}, true},
+		{[]string{"*;q=0"}, false},
+		{[]string{"*, gzip;q=0"}, false}, // named beats "*"
+		{[]string{"gzip;q=0, *"}, false},
+		{[]string{"br", "gzip"}, true}, // two fields
+		{[]string{"unknown-coding, gzip;q=0.1"}, true},
+		{[]string{" gzip ; q=0.8 "}, true},
+	}
+	for _, tt := range tests {
+		if got := AcceptsGzip(tt.values); got != tt.want {
+			t.Errorf("AcceptsGzip(%q) = %v, want %v", tt.values, got, tt.want)
+		}
+	}
+}
+
+// result is what the tests compare of a response.
+type result struct {
+	Status   int
+	Encoding string
+	Vary     string
+	Length   string
+	Type     string
+	Body     string // decompressed when gzipped
+}
+
+func TestGzip(t *testing.T) {
+	text := strings.Repeat("the same line, again and again\n", 100)
+	handler := Gzip(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/text":
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Content-Length", "3100")
+			io.WriteString(w, text)
+		case "/sniffed":
+			io.WriteString(w, "<!doctype html><p>"+text)
+		case "/image":
+			w.Header().Set("Content-Type", "image/png")
+			io.WriteString(w, text)
+		case "/svg":
+			w.Header().Set("Content-Type", "image/svg+xml")
+			io.WriteString(w, text)
+		case "/coded":
+			w.Header().Set("Content-Encoding", "br")
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, text)
+		case "/empty":
+			w.WriteHeader(http.StatusNoContent)
+		case "/not-modified":
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusNotModified)
+		case "/range":
+			http.ServeContent(w, r, "t.txt", time.Time{}, strings.NewReader(text))
+		case "/stream":
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, "first\n")
+			w.(http.Flusher).Flush()
+			io.WriteString(w, "second\n")
+		}
+	}))
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	// Transport with compression off: the test sees the raw coding.
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	do := func(method, path string, fields ...string) result {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		for _, f := range fields {
+			name, value, _ := strings.Cut(f, ": ")
+			req.Header.Add(name, value)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body io.Reader = resp.Body
+		if resp.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(resp.Body)
+			if err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+			body = zr
+		}
+		b, err := io.ReadAll(body)
+		if err != nil {
+			t.Fatalf("%s %s: read body: %v", method, path, err)
+		}
+		return result{resp.StatusCode, resp.Header.Get("Content-Encoding"), resp.Header.Get("Vary"), resp.Header.Get("Content-Length"), resp.Header.Get("Content-Type"), string(b)}
+	}
+	gz := "Accept-Encoding: gzip"
+	// Length: the server's, of what went out (gzip makes 3100 bytes 75), or
+	// "" when the body outgrew the server's buffer and went out chunked.
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		fields []string
+		want   result
+	}{
+		{"text, gzip accepted", "GET", "/text", []string{gz}, result{200, "gzip", "Accept-Encoding", "75", "text/plain; charset=utf-8", text}},
+		{"text, gzip not asked for", "GET", "/text", nil, result{200, "", "Accept-Encoding", "3100", "text/plain; charset=utf-8", text}},
+		{"text, gzip refused", "GET", "/text", []string{"Accept-Encoding: gzip;q=0, *"}, result{200, "", "Accept-Encoding", "3100", "text/plain; charset=utf-8", text}},
+		{"type sniffed before compressing", "GET", "/sniffed", []string{gz}, result{200, "gzip", "Accept-Encoding", "92", "text/html; charset=utf-8", "<!doctype html><p>" + text}},
+		{"an image is compressed already", "GET", "/image", []string{gz}, result{200, "", "", "", "image/png", text}},
+		{"svg is text", "GET", "/svg", []string{gz}, result{200, "gzip", "Accept-Encoding", "75", "image/svg+xml", text}},
+		{"already coded", "GET", "/coded", []string{gz}, result{200, "br", "", "", "text/plain", text}},
+		{"HEAD is not compressed, and says Vary as GET does", "HEAD", "/text", []string{gz}, result{200, "", "Accept-Encoding", "3100", "text/plain; charset=utf-8", ""}},
+		{"204 is left alone", "GET", "/empty", []string{gz}, result{204, "", "", "", "", ""}},
+		{"304 is left alone", "GET", "/not-modified", []string{gz}, result{304, "", "", "", "", ""}},
+		{"a whole file", "GET", "/range", []string{gz}, result{200, "gzip", "Accept-Encoding", "75", "text/plain; charset=utf-8", text}},
+		{"a range is left alone", "GET", "/range", []string{gz, "Range: bytes=0-2"}, result{206, "", "", "3", "text/plain; charset=utf-8", "the"}},
+		{"a stream stays a stream", "GET", "/stream", []string{gz}, result{200, "gzip", "Accept-Encoding", "", "text/plain", "first\nsecond\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, do(tt.method, tt.path, tt.fields...)); diff != "" {
+				t.Errorf("response mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestAccessLog(t *testing.T) {
+	var logged bytes.Buffer
+	handler := AccessLog(log.New(&logged, "", 0), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/missing" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, "hello")
+	}))
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	for _, path := range []string{"/hello?x=1", "/missing"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("log:\n%s", logged.String())
+	}
+	for i, want := range []string{`"GET /hello?x=1 HTTP/1.1" 200 5 `, `"GET /missing HTTP/1.1" 404 19 `} {
+		if !strings.Contains(lines[i], want) || !strings.HasPrefix(lines[i], "127.0.0.1:") {
+			t.Errorf("line %d: %q, want it to hold %q", i, lines[i], want)
+		}
+	}
+}

@@ -1,0 +1,549 @@
+// Server accepts TCP connections and serves many of them at once: the
+// model (iterative, a process or a goroutine per connection) decides who
+// serves each one. A connection now carries request after request
+// (keep-alive), each bounded by its own timeout, until either side closes
+// it or the server shuts down.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// lingerTimeout bounds how long we keep reading (and discarding) what a
+// client may still send after we have answered, when it may still send
+// something; see lingeringClose. net/http waits 500 ms for the same reason
+// (rstAvoidanceDelay).
+const lingerTimeout = 500 * time.Millisecond
+
+// Model is how the server serves the connections it accepts.
+type Model string
+
+const (
+	// Goroutine serves each connection in a goroutine of its own: Go's
+	// answer, and net/http's. It is the default (the zero Model).
+	Goroutine Model = "goroutine"
+	// Process serves each connection in a new process, a copy of this
+	// program: the Go analogue of LSBAWS's fork (see process.go).
+	Process Model = "process"
+	// Iterative serves one connection at a time, one request each, as
+	// parts 1 to 3 did: kept to show the problem.
+	Iterative Model = "iterative"
+)
+
+// Server is a concurrent HTTP/1.1 server.
+type Server struct {
+	// Handler answers each request the parser accepted: any http.Handler,
+	// the standard library's ServeMux or a framework's router, unchanged.
+	// The server knows nothing of the application, and the application
+	// nothing of the server: gateway.go translates between them.
+	Handler http.Handler
+
+	// Model says who serves each connection; "" means Goroutine.
+	Model Model
+
+	// The timeouts, named as http.Server names them; zero means no limit.
+	// Each bounds what a client can take from the server by being slow:
+	// a slow client holds its own goroutine (or process), for at most
+	// this long, and nothing else.
+	//
+	// ReadHeaderTimeout: how long a client has to send a request's head
+	// (zero: ReadTimeout). ReadTimeout: the whole request, body included.
+	// Both count from the request's first byte, or for the first request
+	// of a connection from its start. WriteTimeout: from the end of the
+	// request's head to the end of the response. IdleTimeout: how long a
+	// kept-alive connection may wait for its next request (zero:
+	// ReadTimeout).
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+
+	// MaxConns caps the connections served at once in the goroutine
+	// model: at the cap the server stops accepting, and the kernel's
+	// backlog holds the next clients until a connection ends (as
+	// golang.org/x/net/netutil.LimitListener does). Zero means no cap.
+	MaxConns int
+
+	// Process model only, two switches for the lessons of process.go:
+	// LeaveZombies does not reap the children that exited, so that ps
+	// shows them <defunct>; ParentKeepsCopies has the parent keep its
+	// copies of each connection's descriptor, so that the client never
+	// sees the connection end.
+	LeaveZombies      bool
+	ParentKeepsCopies bool
+
+	// Now returns the time for the Date field. Nil means time.Now; tests
+	// set a fixed clock to compare whole responses.
+	Now func() time.Time
+
+	// Log receives each request the server refuses, each dropped
+	// connection and each handler's panic. Nil discards them.
+	Log *log.Logger
+
+	// What the server is serving, for Shutdown: its listeners, its
+	// connections and (process model) its children. Guarded by mu.
+	mu           sync.Mutex
+	listeners    map[net.Listener]bool
+	conns        map[*conn]bool
+	children     map[int]bool
+	shuttingDown bool
+	stopping     chan struct{} // closed when Shutdown or Close begins
+	allDone      chan struct{} // closed when shutting down and nothing is left
+	leaked       []io.Closer   // the copies ParentKeepsCopies keeps
+}
+
+// Serve accepts connections on ln and serves them as s.Model says. It
+// returns http.ErrServerClosed after Shutdown or Close, nil when ln is
+// closed by someone else, and the error of an Accept that fails for good.
+func (s *Server) Serve(ln net.Listener) error {
+	if !s.track(ln) {
+		return http.ErrServerClosed
+	}
+	defer s.untrack(ln)
+	if s.model() == Process {
+		// The reaper outlives Serve during a shutdown: the children it
+		// waits for are still finishing their requests.
+		stop := s.reapChildren()
+		defer func() {
+			if !s.isStopping() {
+				stop()
+			}
+		}()
+	}
+	// slots holds a token per connection being served: at MaxConns the
+	// loop waits for one to be given back before it accepts again.
+	var slots chan struct{}
+	if s.MaxConns > 0 && s.model() == Goroutine {
+		slots = make(chan struct{}, s.MaxConns)
+	}
+	var backoff time.Duration
+	for {
+		if slots != nil {
+			select {
+			case slots <- struct{}{}:
+			case <-s.stoppingChan():
+				return http.ErrServerClosed
+			}
+		}
+		// Accept blocks until the kernel has completed a TCP handshake
+		// with a client and hands us a new socket for that client alone;
+		// ln keeps listening for the next one. (LSBAWS 3f: a signal
+		// interrupting accept fails it with EINTR in C and old Pythons;
+		// Go's net package retries for us.)
+		conn, err := ln.Accept()
+		if err != nil {
+			if s.isStopping() {
+				return http.ErrServerClosed
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				// Out of descriptors (EMFILE), say: the connection waits
+				// in the backlog while we give the others time to end.
+				// net/http backs off the same way, from 5 ms to 1 s.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.logf("accept: %v; retrying in %v", err, backoff)
+				time.Sleep(backoff)
+				if slots != nil {
+					<-slots
+				}
+				continue
+			}
+			return fmt.Errorf("accept: %w", err)
+		}
+		backoff = 0
+		// The lesson of part 4 is this switch: who serves the connection
+		// while the loop goes back to Accept.
+		switch s.model() {
+		case Iterative:
+			s.serveConn(conn) // nobody: the loop waits
+		case Process:
+			s.startChild(conn) // a new process (process.go)
+		default:
+			go func() { // a new goroutine
+				s.serveConn(conn)
+				if slots != nil {
+					<-slots
+				}
+			}()
+		}
+	}
+}
+
+// isTemporary reports whether an Accept error passes: the process is out
+// of descriptors or memory for a moment, or a client gave up before we
+// accepted it.
+func isTemporary(err error) bool {
+	for _, e := range []error{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) model() Model {
+	if s.Model == "" {
+		return Goroutine
+	}
+	return s.Model
+}
+
+// conn is one client's connection, and what the server reads and writes
+// it through.
+type conn struct {
+	rwc  net.Conn
+	r    *connReader
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	idle bool // waiting for a request: Shutdown may close it (s.mu)
+
+	hijacked bool // a handler took the connection over (see Hijack)
+}
+
+// serveConn serves the requests of one connection, one after the other,
+// until the client or the server closes it. Whatever the client does
+// (stays silent, sends too much or garbage, resets), serveConn returns.
+func (s *Server) serveConn(rwc net.Conn) {
+	c := &conn{rwc: rwc, r: &connReader{conn: rwc}}
+	if !s.track(c) {
+		rwc.Close() // shutting down: no new connections
+		return
+	}
+	defer s.untrack(c)
+	c.br = bufio.NewReaderSize(c.r, readBufferBytes)
+	c.bw = bufio.NewWriterSize(rwc, 4<<10)
+	client := rwc.RemoteAddr().String()
+
+	for first := true; ; first = false {
+		// Wait for the first byte of the next request: for the first
+		// request this is part of reading it; between requests, the
+		// connection is idle, and IdleTimeout bounds the wait.
+		if !first && !s.setIdle(c, true) {
+			break // shutting down
+		}
+		start := time.Now()
+		if first {
+			rwc.SetReadDeadline(deadline(start, s.readHeaderTimeout()))
+		} else {
+			rwc.SetReadDeadline(deadline(start, s.idleTimeout()))
+		}
+		_, err := c.br.Peek(1)
+		if !first && !s.setIdle(c, false) {
+			break // Shutdown closed it while it was idle
+		}
+		if err != nil {
+			// The client closed a connection it had finished with, or it
+			// stayed silent too long: nothing to answer, nothing to log
+			// (net/http is silent too).
+			break
+		}
+
+		// One deadline for the head and one for the whole request,
+		// counted from the request's start: a client that trickles a
+		// byte at a time cannot hold its goroutine longer than that.
+		// (The first request starts with the connection, as in
+		// net/http.) The write deadline starts once the head is read.
+		if !first {
+			start = time.Now()
+			rwc.SetReadDeadline(deadline(start, s.readHeaderTimeout()))
+		}
+		req, err := readRequest(c.br)
+		rwc.SetReadDeadline(deadline(start, s.ReadTimeout))
+		rwc.SetWriteDeadline(deadline(time.Now(), s.WriteTimeout))
+		var refused *statusError
+		switch {
+		case errors.As(err, &refused):
+			// A request the parser refused never reaches the handler: the
+			// server answers it itself, as in part 2, closes the
+			// connection (where the next request would start is unknown)
+			// and lingers, since the parser stopped before the end.
+			resp := errorResponse(refused)
+			if err := writeResponse(rwc, req, resp, s.now()); err != nil {
+				s.logf("%s: write response: %v", client, err)
+				return
+			}
+			s.logf("%s %s %d %d", client, requestLine(req, err), resp.Status, len(resp.Body))
+			lingeringClose(rwc)
+			return
+		case err != nil:
+			// Timeout, early close, reset in the middle of a request:
+			// nobody is listening for an answer (net/http also closes
+			// without one), so we just hang up.
+			s.logf("%s: dropped: %v", client, err)
+			return
+		}
+
+		keepAlive, bodyDone := s.serveHTTP(c, req)
+		if c.hijacked {
+			return // the connection is the handler's now
+		}
+		rwc.SetWriteDeadline(time.Time{})
+		if !keepAlive {
+			// Bytes the handler did not read (a body, or requests behind
+			// this one) would turn our close into a reset that may
+			// destroy the answer: linger then, draining them for a short
+			// while. Otherwise close at once.
+			if !bodyDone || c.br.Buffered() > 0 {
+				lingeringClose(rwc)
+			}
+			return
+		}
+	}
+}
+
+// connReader is what the connection's bufio.Reader reads from: the socket,
+// and first the byte the client watch may have read ahead (see
+// clientWatch): the start of the next request, when the client pipelines.
+type connReader struct {
+	conn    net.Conn
+	pending []byte
+}
+
+func (r *connReader) Read(p []byte) (int, error) {
+	if len(r.pending) > 0 {
+		n := copy(p, r.pending)
+		r.pending = r.pending[n:]
+		return n, nil
+	}
+	return r.conn.Read(p)
+}
+
+// readHeaderTimeout and idleTimeout fall back on ReadTimeout, as
+// http.Server's do.
+func (s *Server) readHeaderTimeout() time.Duration {
+	if s.ReadHeaderTimeout != 0 {
+		return s.ReadHeaderTimeout
+	}
+	return s.ReadTimeout
+}
+
+func (s *Server) idleTimeout() time.Duration {
+	if s.IdleTimeout != 0 {
+		return s.IdleTimeout
+	}
+	return s.ReadTimeout
+}
+
+// deadline returns the time d after start, or no deadline (the zero
+// time) when d is zero.
+func deadline(start time.Time, d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
+	}
+	return start.Add(d)
+}
+
+// requestLine describes the request in the log: its request line, or what
+// was wrong with it.
+func requestLine(req *Request, err error) string {
+	if err != nil {
+		return fmt.Sprintf("(%v)", err)
+	}
+	return fmt.Sprintf("%q", req.Method+" "+req.Target+" "+req.Proto)
+}
+
+// lingeringClose says we are done sending (a FIN) and then reads and
+// discards whatever the client still sends, for a short while, before
+// closing. Closing a socket whose receive buffer holds unread bytes makes
+// the kernel send a reset (RST) instead of a FIN, and the client may then
+// lose our response before reading it: this happens when a request carries
+// a body we never read, or a head we cut off at the cap. serveConn calls
+// it only in those cases, as net/http does (closeWriteAndWait).
+func lingeringClose(conn net.Conn) {
+	// *net.TCPConn has CloseWrite (shutdown(SHUT_WR) underneath); asking
+	// for the method rather than the type lets a wrapped conn have it too.
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	conn.SetReadDeadline(time.Now().Add(lingerTimeout))
+	// Bodies are streams here, and may be large: a client still sending
+	// a body the handler refused must not meet a reset before it reads the
+	// answer. So read for the whole lingerTimeout, however much comes.
+	io.Copy(io.Discard, conn)
+}
+
+// Shutdown stops the server gracefully, with http.Server.Shutdown's
+// meaning: it closes the listeners (no new connections), closes the idle
+// connections, and waits for the others to finish the request they are
+// serving (each answers with "Connection: close" and closes) and, in the
+// process model, for the children, which it asks to do the same (SIGTERM).
+// If ctx ends first, Shutdown returns its error and leaves the rest
+// running: call Close then.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.beginStopping()
+	for c := range s.conns {
+		if c.idle {
+			c.rwc.Close()
+		}
+	}
+	s.signalChildren(false)
+	s.checkDone()
+	done := s.allDone
+	s.mu.Unlock()
+	if s.model() == Process && s.LeaveZombies {
+		s.reapNow() // a server that stops still reaps its children
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops the server at once: it closes the listeners and every
+// connection, and kills the children (process model). Requests in flight
+// are lost; Shutdown is the graceful way.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.beginStopping()
+	for c := range s.conns {
+		c.rwc.Close()
+	}
+	s.signalChildren(true)
+	return nil
+}
+
+// beginStopping closes the listeners and marks the server as shutting
+// down: no connection is kept alive from now on. s.mu is held.
+func (s *Server) beginStopping() {
+	if !s.shuttingDown {
+		s.shuttingDown = true
+		close(s.stoppingChan0())
+		s.allDone = make(chan struct{})
+	}
+	for ln := range s.listeners {
+		ln.Close()
+	}
+}
+
+// checkDone closes allDone once a shutting-down server has nothing left
+// to wait for. s.mu is held.
+func (s *Server) checkDone() {
+	if s.shuttingDown && len(s.conns) == 0 && len(s.children) == 0 {
+		select {
+		case <-s.allDone:
+		default:
+			close(s.allDone)
+		}
+	}
+}
+
+// track records a listener or a connection (false when shutting down),
+// and untrack forgets it.
+func (s *Server) track(v any) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shuttingDown {
+		return false
+	}
+	switch v := v.(type) {
+	case net.Listener:
+		if s.listeners == nil {
+			s.listeners = map[net.Listener]bool{}
+		}
+		s.listeners[v] = true
+	case *conn:
+		if s.conns == nil {
+			s.conns = map[*conn]bool{}
+		}
+		s.conns[v] = true
+	}
+	return true
+}
+
+func (s *Server) untrack(v any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch v := v.(type) {
+	case net.Listener:
+		delete(s.listeners, v)
+	case *conn:
+		if !v.hijacked {
+			v.rwc.Close()
+		}
+		delete(s.conns, v)
+	}
+	s.checkDone()
+}
+
+// forget stops tracking a connection a handler hijacked: Shutdown and
+// Close leave it alone, as http.Server's do.
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.hijacked = true
+	delete(s.conns, c)
+	s.checkDone()
+}
+
+// setIdle marks c as waiting for a request (idle) or as serving one. It
+// reports false when the server is shutting down: an idle connection is
+// then closed, not kept.
+func (s *Server) setIdle(c *conn, idle bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.idle = idle
+	return !s.shuttingDown
+}
+
+// keepAlives reports whether a connection may carry another request: not
+// in the iterative model (one client at a time cannot wait for a client's
+// next request), and not once the server shuts down.
+func (s *Server) keepAlives() bool {
+	if s.model() == Iterative {
+		return false
+	}
+	return !s.isStopping()
+}
+
+func (s *Server) isStopping() bool {
+	select {
+	case <-s.stoppingChan():
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Server) stoppingChan() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stoppingChan0()
+}
+
+func (s *Server) stoppingChan0() chan struct{} {
+	if s.stopping == nil {
+		s.stopping = make(chan struct{})
+	}
+	return s.stopping
+}
+
+// now returns the time for the Date field.
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.Log != nil {
+		s.Log.Printf(format, args...)
+	}
+}
