@@ -609,16 +609,17 @@ func (cw chunkWriter) Write(p []byte) (int, error) {
 
 // writeHead writes the status line and the header fields, p being the
 // first piece of the body (all of it if the handler has returned). It
-// decides the framing as net/http does (its chunkWriter.writeHeader),
-// for a server that closes the connection after every response:
+// decides the framing as net/http does (its chunkWriter.writeHeader):
 //   - the handler returned and the body fit in the buffer: Content-Length;
 //   - the handler set Content-Length: that, and writing past it fails;
 //   - otherwise, to an HTTP/1.1 client: Transfer-Encoding: chunked; to an
 //     HTTP/1.0 client, which knows no chunks: the end of the connection
-//     ends the body.
+//     ends the body, so that connection cannot be kept.
 //
-// And it fills in what the handler left out: Date, and a Content-Type
-// sniffed from the first bytes of the body (http.DetectContentType).
+// Then whether the connection outlives the response (keep-alive), which
+// the Connection field says; and it fills in what the handler left out:
+// Date, and a Content-Type sniffed from the first bytes of the body
+// (http.DetectContentType).
 func (w *responseWriter) writeHead(p []byte) {
 	w.headSent = true
 	w.headWritten = true

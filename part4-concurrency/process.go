@@ -156,7 +156,10 @@ func (s *Server) reapNow() {
 
 // signalChildren passes a shutdown on to the children: SIGTERM asks each
 // to finish its request and exit; kill sends SIGKILL instead. s.mu is
-// held.
+// held. (A child started a moment before, still starting up, has not yet
+// asked for SIGTERM in main and dies of it: it had not read its request,
+// and its client sees the connection close unanswered, as when a server
+// closes an idle connection; clients retry those.)
 func (s *Server) signalChildren(kill bool) {
 	sig := syscall.SIGTERM
 	if kill {
