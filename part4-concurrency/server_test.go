@@ -857,3 +857,40 @@ func TestPagesNotModified(t *testing.T) {
 		t.Errorf("Range: %+v", part)
 	}
 }
+
+// TestEchoReportsBodyErrors: POST /echo copies the body to the answer as
+// it reads it, on either server. A whole body comes back whole (net/http's
+// server needs full duplex for that); a malformed one gets 400; one cut
+// short after part of it was echoed aborts the answer, so the client never
+// sees a complete 200 for half a body.
+func TestEchoReportsBodyErrors(t *testing.T) {
+	for _, srv := range []struct {
+		name  string
+		start func(*testing.T, http.Handler) string
+	}{{"ours", startOurs}, {"net/http", startNetHTTP}} {
+		t.Run(srv.name, func(t *testing.T) {
+			h, err := site.New(site.Pages, t.TempDir(), "mux", nil)
+			must(t, err)
+			addr := srv.start(t, h)
+
+			big := strings.Repeat("0123456789abcdef", 5000/16)
+			got := do(t, addr, fmt.Sprintf("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n\r\n%s", len(big), big))
+			if got.Status != 200 || got.Body != big {
+				t.Errorf("echo of %d bytes: status %d, %d bytes back, want 200 and the whole body", len(big), got.Status, len(got.Body))
+			}
+
+			got = do(t, addr, "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n")
+			if got.Status != http.StatusBadRequest {
+				t.Errorf("malformed chunked body: status %d, want 400", got.Status)
+			}
+
+			conn := dial(t, addr)
+			defer conn.Close()
+			io.WriteString(conn, "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nhello")
+			conn.(*net.TCPConn).CloseWrite() // five bytes of ten, then EOF
+			if resp := readAll(t, conn); strings.HasPrefix(resp, "HTTP/1.1 200") {
+				t.Errorf("body cut short: answered %q, want no 200", resp)
+			}
+		})
+	}
+}

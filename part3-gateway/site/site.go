@@ -256,8 +256,21 @@ func echoBody(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// The echo writes while it reads, which net/http's server allows only
+	// when asked (it stops the body once the answer starts, unless full
+	// duplex is on); our server always allows it, and says ErrNotSupported.
+	http.NewResponseController(w).EnableFullDuplex()
 	w.Header().Set("Content-Type", ct)
-	io.Copy(w, body)
+	n, err := io.Copy(w, body)
+	if err != nil {
+		if n == 0 {
+			bodyError(w, err) // nothing sent yet: say what was wrong
+			return
+		}
+		// Part of the body is already echoed under a 200: abort, so that
+		// the client sees a cut response, not a whole one (RFC 9112 §8).
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // userAgent answers GET /user-agent with the User-Agent field's value.
