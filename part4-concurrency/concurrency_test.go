@@ -494,3 +494,72 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// TestIdleConnectionHoldsNoBuffers: between requests a kept-alive
+// connection gives its reader and writer back to the server's pools, so
+// that thousands of idle clients cost little; bytes of a pipelined request
+// keep them (they are in the reader).
+func TestIdleConnectionHoldsNoBuffers(t *testing.T) {
+	srv, addr := startModel(t, Goroutine, newGate())
+	conn := dial(t, addr)
+	send(t, conn, get("/a"))
+	readResponse(t, conn, "GET")
+	if !eventually(func() bool { return isIdle(srv) }) {
+		t.Fatal("the connection never went idle")
+	}
+	srv.mu.Lock()
+	for c := range srv.conns {
+		if c.br != nil || c.bw != nil {
+			t.Error("the idle connection still holds its buffers")
+		}
+	}
+	srv.mu.Unlock()
+	// It takes them again for the next request, and answers it.
+	send(t, conn, get("/b"))
+	got := parseResponse(t, readResponse(t, conn, "GET"), "GET")
+	if diff := cmp.Diff(result{200, nil, "done /b"}, got); diff != "" {
+		t.Errorf("GET /b after idling (-want +got):\n%s", diff)
+	}
+}
+
+// TestWriteAfterHandlerReturns: a handler that leaves a goroutine behind
+// which writes once the handler has returned gets an error: the response
+// is complete, and its buffer has gone back to the pool, where the next
+// response (perhaps another client's) takes it.
+func TestWriteAfterHandlerReturns(t *testing.T) {
+	late := make(chan http.ResponseWriter, 1)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/leak" {
+			late <- w
+		}
+		io.WriteString(w, "answer "+r.URL.Path)
+	})
+	srv, addr := startModel(t, Goroutine, h)
+	conn := dial(t, addr)
+	send(t, conn, get("/leak"))
+	readResponse(t, conn, "GET")
+	w := <-late
+	// Once the connection is idle the server is done with w (and taking
+	// srv.mu orders its last use of w before ours, for the race detector).
+	if !eventually(func() bool { return isIdle(srv) }) {
+		t.Fatal("the connection never went idle")
+	}
+	if _, err := io.WriteString(w, "too late"); !errors.Is(err, errHandlerDone) {
+		t.Errorf("Write after the handler returned: error %v, want %v", err, errHandlerDone)
+	}
+	send(t, conn, get("/next"))
+	got := parseResponse(t, readResponse(t, conn, "GET"), "GET")
+	if diff := cmp.Diff(result{200, nil, "answer /next"}, got); diff != "" {
+		t.Errorf("the next response (-want +got):\n%s", diff)
+	}
+}
+
+// isIdle reports whether srv's one connection waits for its next request.
+func isIdle(srv *Server) bool {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	for c := range srv.conns {
+		return c.idle
+	}
+	return false
+}

@@ -267,3 +267,17 @@ func lingered(t *testing.T, addr string, conns chan *watchConn, raw string) bool
 	}
 	return c.halfClosed.Load()
 }
+
+// eventually reports whether cond holds within testTimeout, looking every
+// few milliseconds: for what no event announces, such as a child's state
+// in /proc, or a connection that has gone idle inside the server.
+func eventually(cond func() bool) bool {
+	deadline := time.Now().Add(testTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}

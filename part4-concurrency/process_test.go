@@ -149,20 +149,6 @@ func getClose(t *testing.T, addr, path string) result {
 	return parseResponse(t, readAll(t, conn), raw)
 }
 
-// eventually reports whether cond holds within testTimeout, looking every
-// few milliseconds: for what only shows in /proc, where no event says when
-// it changes.
-func eventually(cond func() bool) bool {
-	deadline := time.Now().Add(testTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
-}
-
 // TestProcessModelServesConcurrently: a child sleeps in /sleep for one
 // client while another child answers a second client.
 func TestProcessModelServesConcurrently(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -90,6 +91,12 @@ type Server struct {
 	// connection and each handler's panic. Nil discards them.
 	Log *log.Logger
 
+	// Buffers a connection borrows while it serves a request and gives
+	// back while it waits for the next one, as net/http recycles its own:
+	// an idle connection then holds no buffer but conn.next, and a new
+	// connection allocates none (see takeBuffers).
+	readers, writers, bodyWriters sync.Pool
+
 	// What the server is serving, for Shutdown: its listeners, its
 	// connections and (process model) its children. Guarded by mu.
 	mu           sync.Mutex
@@ -97,6 +104,7 @@ type Server struct {
 	conns        map[*conn]bool
 	children     map[int]bool
 	shuttingDown bool
+	stopped      atomic.Bool   // shuttingDown, read without mu on every response
 	stopping     chan struct{} // closed when Shutdown or Close begins
 	allDone      chan struct{} // closed when shutting down and nothing is left
 	leaked       []io.Closer   // the copies ParentKeepsCopies keeps
@@ -204,28 +212,33 @@ func (s *Server) model() Model {
 // conn is one client's connection, and what the server reads and writes
 // it through.
 type conn struct {
-	rwc  net.Conn
-	r    *connReader
-	br   *bufio.Reader
-	bw   *bufio.Writer
-	idle bool // waiting for a request: Shutdown may close it (s.mu)
+	rwc    net.Conn
+	remote string // the client's address, for every request's RemoteAddr
+	r      *connReader
+	br     *bufio.Reader // nil while idle: the buffers are the pools'
+	bw     *bufio.Writer
+	idle   bool // waiting for a request: Shutdown may close it (s.mu)
 
-	hijacked bool // a handler took the connection over (see Hijack)
+	hijacked bool        // a handler took the connection over (see Hijack)
+	watch    clientWatch // the current request's (see serveHTTP)
+
+	// next receives the first bytes of each request: what an idle
+	// connection waits with, instead of a 16 KiB reader.
+	next [1 << 10]byte
 }
 
 // serveConn serves the requests of one connection, one after the other,
 // until the client or the server closes it. Whatever the client does
 // (stays silent, sends too much or garbage, resets), serveConn returns.
 func (s *Server) serveConn(rwc net.Conn) {
-	c := &conn{rwc: rwc, r: &connReader{conn: rwc}}
+	c := &conn{rwc: rwc, r: &connReader{conn: rwc}, remote: rwc.RemoteAddr().String()}
 	if !s.track(c) {
 		rwc.Close() // shutting down: no new connections
 		return
 	}
 	defer s.untrack(c)
-	c.br = bufio.NewReaderSize(c.r, readBufferBytes)
-	c.bw = bufio.NewWriterSize(rwc, 4<<10)
-	client := rwc.RemoteAddr().String()
+	defer s.giveBuffersBack(c)
+	client := c.remote
 
 	for first := true; ; first = false {
 		// Wait for the first byte of the next request: for the first
@@ -240,7 +253,7 @@ func (s *Server) serveConn(rwc net.Conn) {
 		} else {
 			rwc.SetReadDeadline(deadline(start, s.idleTimeout()))
 		}
-		_, err := c.br.Peek(1)
+		err := s.waitForRequest(c)
 		if !first && !s.setIdle(c, false) {
 			break // Shutdown closed it while it was idle
 		}
@@ -263,9 +276,8 @@ func (s *Server) serveConn(rwc net.Conn) {
 		req, err := readRequest(c.br)
 		rwc.SetReadDeadline(deadline(start, s.ReadTimeout))
 		rwc.SetWriteDeadline(deadline(time.Now(), s.WriteTimeout))
-		var refused *statusError
-		switch {
-		case errors.As(err, &refused):
+		switch refused := refusal(err); {
+		case refused != nil:
 			// A request the parser refused never reaches the handler: the
 			// server answers it itself, as in part 2, closes the
 			// connection (where the next request would start is unknown)
@@ -301,7 +313,70 @@ func (s *Server) serveConn(rwc net.Conn) {
 			}
 			return
 		}
+		s.giveBuffersBack(c) // idle until the next request
 	}
+}
+
+// refusal returns err as the parser's refusal, or nil if it is none.
+// (Only a request that failed pays for errors.As: its target escapes.)
+func refusal(err error) *statusError {
+	if err == nil {
+		return nil
+	}
+	var refused *statusError
+	errors.As(err, &refused)
+	return refused
+}
+
+// waitForRequest waits for the first bytes of the connection's next
+// request, then takes the buffers to read and answer it. An idle
+// connection waits with no more memory than c.next: with thousands of
+// kept-alive connections, that is most of what the server holds. Bytes
+// already read ahead (a pipelined request) need no wait.
+func (s *Server) waitForRequest(c *conn) error {
+	if c.br == nil {
+		if len(c.r.pending) == 0 {
+			n, err := c.rwc.Read(c.next[:])
+			if n == 0 && err != nil {
+				return err
+			}
+			c.r.pending = c.next[:n]
+		}
+		s.takeBuffers(c)
+	}
+	_, err := c.br.Peek(1)
+	return err
+}
+
+// takeBuffers gives c a reader and a writer from the pools, or new ones
+// when the pools are empty.
+func (s *Server) takeBuffers(c *conn) {
+	if br, ok := s.readers.Get().(*bufio.Reader); ok {
+		br.Reset(c.r)
+		c.br = br
+	} else {
+		c.br = bufio.NewReaderSize(c.r, readBufferBytes)
+	}
+	if bw, ok := s.writers.Get().(*bufio.Writer); ok {
+		bw.Reset(c.rwc)
+		c.bw = bw
+	} else {
+		c.bw = bufio.NewWriterSize(c.rwc, 4<<10)
+	}
+}
+
+// giveBuffersBack returns c's reader and writer to the pools, unless the
+// reader holds bytes of the next request (pipelined) or a handler took
+// them with the connection (Hijack). Reset cuts each off from c.
+func (s *Server) giveBuffersBack(c *conn) {
+	if c.br == nil || c.hijacked || c.br.Buffered() > 0 {
+		return
+	}
+	c.br.Reset(nil)
+	c.bw.Reset(nil)
+	s.readers.Put(c.br)
+	s.writers.Put(c.bw)
+	c.br, c.bw = nil, nil
 }
 
 // connReader is what the connection's bufio.Reader reads from: the socket,
@@ -424,6 +499,7 @@ func (s *Server) Close() error {
 func (s *Server) beginStopping() {
 	if !s.shuttingDown {
 		s.shuttingDown = true
+		s.stopped.Store(true)
 		close(s.stoppingChan0())
 		s.allDone = make(chan struct{})
 	}
@@ -512,13 +588,11 @@ func (s *Server) keepAlives() bool {
 	return !s.isStopping()
 }
 
+// isStopping reports whether Shutdown or Close has begun. Every response
+// asks: an atomic load costs less than taking s.mu, which every other
+// connection wants too.
 func (s *Server) isStopping() bool {
-	select {
-	case <-s.stoppingChan():
-		return true
-	default:
-		return false
-	}
+	return s.stopped.Load()
 }
 
 func (s *Server) stoppingChan() chan struct{} {
