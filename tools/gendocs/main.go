@@ -6,7 +6,12 @@
 //     <!-- quote FILE NAME --> followed by a fenced code block gets the Go
 //     declaration NAME (a func, a method as Type.Method, a type, a const or
 //     var) from FILE, doc comment included; <!-- quote FILE --> gets the
-//     whole file. FILE is relative to the README.
+//     whole file. FILE is relative to the README;
+//   - the figures shown in the notes: a line
+//     <!-- include FILE "HEADING" --> and a later <!-- end include -->
+//     enclose the section of the markdown FILE under that heading (its
+//     tables and charts), so that the notes show what a tool wrote, never
+//     numbers copied by hand.
 //
 // Run it from the repository root:
 //
@@ -172,7 +177,11 @@ func diffParts(root, a, b string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-var quoteLine = regexp.MustCompile(`^<!-- quote (\S+)(?: (\S+))? -->$`)
+var (
+	quoteLine   = regexp.MustCompile(`^<!-- quote (\S+)(?: (\S+))? -->$`)
+	includeLine = regexp.MustCompile(`^<!-- include (\S+) "(.+)" -->$`)
+	includeEnd  = "<!-- end include -->"
+)
 
 // weave replaces the fenced code block after each quote line of a
 // markdown file with the text it names; dir is the markdown's folder.
@@ -181,6 +190,23 @@ func weave(src []byte, dir string) ([]byte, error) {
 	var out strings.Builder
 	for i := 0; i < len(lines); i++ {
 		out.WriteString(lines[i])
+		if m := includeLine.FindStringSubmatch(strings.TrimSpace(lines[i])); m != nil {
+			end := i + 1
+			for end < len(lines) && strings.TrimSpace(lines[end]) != includeEnd {
+				end++
+			}
+			if end == len(lines) {
+				return nil, fmt.Errorf("line %d: include of %s has no %s", i+1, m[1], includeEnd)
+			}
+			text, err := section(filepath.Join(dir, m[1]), m[2])
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %w", i+1, err)
+			}
+			out.WriteString("\n" + text + "\n\n")
+			out.WriteString(lines[end])
+			i = end
+			continue
+		}
 		m := quoteLine.FindStringSubmatch(strings.TrimSpace(lines[i]))
 		if m == nil {
 			continue
@@ -206,6 +232,40 @@ func weave(src []byte, dir string) ([]byte, error) {
 		i = end
 	}
 	return []byte(out.String()), nil
+}
+
+// section returns what the markdown file path says under the heading
+// whose text is heading, up to the next heading of the same level or
+// above (lines in fenced blocks are not headings), without blank lines at
+// either end.
+func section(path, heading string) (string, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var body []string
+	level, fenced := 0, false
+	for _, line := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(line, "```") {
+			fenced = !fenced
+		}
+		hashes := len(line) - len(strings.TrimLeft(line, "#"))
+		isHeading := !fenced && hashes > 0 && strings.HasPrefix(line[hashes:], " ")
+		switch {
+		case level == 0:
+			if isHeading && strings.TrimSpace(line[hashes:]) == heading {
+				level = hashes
+			}
+			continue
+		case isHeading && hashes <= level:
+			return strings.TrimSpace(strings.Join(body, "\n")), nil
+		}
+		body = append(body, line)
+	}
+	if level == 0 {
+		return "", fmt.Errorf("%s: no heading %q", path, heading)
+	}
+	return strings.TrimSpace(strings.Join(body, "\n")), nil
 }
 
 // quote returns the declaration name of the Go file path (doc comment

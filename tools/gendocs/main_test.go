@@ -27,3 +27,25 @@ func TestWeave(t *testing.T) {
 		t.Error("weave of a missing declaration succeeded, want an error")
 	}
 }
+
+func TestWeaveInclude(t *testing.T) {
+	dir := t.TempDir()
+	report := "# Report\n\n## Figures\n\n| a | b |\n\n```\n# not a heading\n```\n\n### Detail\n\nmore\n\n## Other\n\nleft out\n"
+	if err := os.WriteFile(filepath.Join(dir, "r.md"), []byte(report), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	md := "intro\n<!-- include r.md \"Figures\" -->\nstale\n<!-- end include -->\nafter\n"
+	got, err := weave([]byte(md), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "intro\n<!-- include r.md \"Figures\" -->\n\n| a | b |\n\n```\n# not a heading\n```\n\n### Detail\n\nmore\n\n<!-- end include -->\nafter\n"
+	if diff := cmp.Diff(want, string(got)); diff != "" {
+		t.Errorf("weave mismatch (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"<!-- include r.md \"Missing\" -->\n<!-- end include -->\n", "<!-- include r.md \"Figures\" -->\nno end\n"} {
+		if _, err := weave([]byte(bad), dir); err == nil {
+			t.Errorf("weave of %q succeeded, want an error", bad)
+		}
+	}
+}
