@@ -33,6 +33,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"example.com/webserver/tools/internal/course"
 )
 
 // docPath is where the full run writes its report, from the repository root.
@@ -170,7 +172,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 
 	b := &bench{bin: filepath.Join(tmp, "bin"), tmp: tmp, servers: map[string]*server{}, progress: stderr, verbose: o.Verbose}
 	b.logf("bench: building %s", strings.Join(buildTargets, " "))
-	if err := build(".", b.bin); err != nil {
+	if err := course.Build(ctx, ".", b.bin, buildTargets...); err != nil {
 		return err
 	}
 	r := &report{

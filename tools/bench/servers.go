@@ -17,8 +17,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"example.com/webserver/tools/internal/course"
 )
 
 // A column is one server of the comparison: a program of the build folder
@@ -67,18 +68,6 @@ var colorHex = map[string]string{
 
 // buildTargets are the packages one go build makes into the build folder.
 var buildTargets = []string{"./part2-http", "./part3-gateway", "./part4-concurrency", "./part4-concurrency/cmd/load"}
-
-// build builds every program the bench runs into dir, in one go build run
-// from the repository root.
-func build(root, dir string) error {
-	args := append([]string{"build", "-o", dir + string(filepath.Separator)}, buildTargets...)
-	cmd := exec.Command("go", args...)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return nil
-}
 
 // A server is one running program.
 type server struct {
@@ -177,18 +166,7 @@ func (s *server) exited() bool {
 // stop ends the program: SIGTERM (part 4 shuts down gracefully and passes
 // the signal on to the process model's children), then a kill if it has
 // not exited within a few seconds. Stopping twice is harmless.
-func (s *server) stop() {
-	if s.exited() {
-		return
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-	}
-}
+func (s *server) stop() { course.Stop(s.cmd, s.done, 10*time.Second) }
 
 // logTail returns the end of the server's log, for error messages.
 func (s *server) logTail() string {

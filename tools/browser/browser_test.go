@@ -18,6 +18,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
+
+	"example.com/webserver/tools/internal/course"
 )
 
 // checkTimeout bounds each check: a page that never loads, or a browser
@@ -33,18 +35,18 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := findRoot(wd)
+	root, err := course.FindRoot(wd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts, err := listParts(root)
+	parts, err := course.Parts(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bin := t.TempDir()
 	buildCtx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	if err := buildParts(buildCtx, root, bin, parts); err != nil {
+	if err := course.BuildParts(buildCtx, root, bin, parts); err != nil {
 		t.Fatal(err)
 	}
 
@@ -82,7 +84,7 @@ func TestBrowser(t *testing.T) {
 
 // startPart starts part p from bin with an upload folder of its own, and
 // stops it when the test ends.
-func startPart(t *testing.T, root, bin string, p part) *server {
+func startPart(t *testing.T, root, bin string, p course.Part) *server {
 	t.Helper()
 	files := filepath.Join(t.TempDir(), "files")
 	if err := os.Mkdir(files, 0o755); err != nil {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"example.com/webserver/tools/internal/course"
 )
 
 // installHint says how to get the browser that the test and -screenshots
@@ -89,7 +91,7 @@ const startTimeout = 30 * time.Second
 // A browser is a running Chromium, and its first tab.
 type browser struct {
 	Tab    context.Context // chromedp's context of the first tab
-	output *syncBuffer     // what Chromium printed
+	output *course.Buffer  // what Chromium printed
 	cancel []context.CancelFunc
 }
 
@@ -97,7 +99,7 @@ type browser struct {
 // the flags of allocatorOptions, plus extra ones, and opens its first tab.
 // Close stops it.
 func startBrowser(exe, userDataDir string, extra ...chromedp.ExecAllocatorOption) (*browser, error) {
-	b := &browser{output: &syncBuffer{}}
+	b := &browser{output: &course.Buffer{}}
 	opts := append(allocatorOptions(exe, userDataDir), chromedp.CombinedOutput(b.output))
 	opts = append(opts, extra...)
 	// The browser lives as long as the context of its first action, so

@@ -38,6 +38,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+
+	"example.com/webserver/tools/internal/course"
 )
 
 func main() {
@@ -58,7 +60,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	root, err := findRoot(wd)
+	root, err := course.FindRoot(wd)
 	if err != nil {
 		log.Fatal(err)
 	}

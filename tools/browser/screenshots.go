@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"example.com/webserver/tools/internal/course"
 )
 
 // notesAddr is the address the notes use, the parts' default. The
@@ -88,7 +90,7 @@ func takeScreenshots(ctx context.Context, root, exe, outDir string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	all, err := listParts(root)
+	all, err := course.Parts(root)
 	if err != nil {
 		return err
 	}
@@ -96,14 +98,14 @@ func takeScreenshots(ctx context.Context, root, exe, outDir string) error {
 	for _, s := range shots {
 		need[s.Part] = true
 	}
-	var parts []part
+	var parts []course.Part
 	for _, p := range all {
 		if need[p.N] {
 			parts = append(parts, p)
 		}
 	}
 	bin := filepath.Join(tmp, "bin")
-	if err := buildParts(ctx, root, bin, parts); err != nil {
+	if err := course.BuildParts(ctx, root, bin, parts); err != nil {
 		return err
 	}
 	servers := map[int]*server{}

@@ -4,7 +4,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,8 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"example.com/webserver/tools/internal/course"
 )
 
 // Timeouts the servers get for the run: short, so that the cases about a
@@ -38,49 +38,8 @@ const readTimeoutAlone = "1s"
 
 // A server is one column's running program.
 type server struct {
-	col     Column
-	cmd     *exec.Cmd
-	addr    string
+	*course.Program
 	outside string // the folder around its upload folder
-	log     *syncBuffer
-	done    chan struct{} // closed when the program has exited
-}
-
-// partDirs returns the folders of go.work that are parts ("partN-…"), in
-// the order go.work lists them, with their numbers.
-func partDirs(root string) ([]string, error) {
-	work, err := os.ReadFile(filepath.Join(root, "go.work"))
-	if err != nil {
-		return nil, fmt.Errorf("run from the repository root: %w", err)
-	}
-	var dirs []string
-	for _, m := range regexp.MustCompile(`(?m)^\s*\./(part\d+-[A-Za-z0-9_-]+)\s*$`).FindAllStringSubmatch(string(work), -1) {
-		dirs = append(dirs, m[1])
-	}
-	if len(dirs) == 0 {
-		return nil, errors.New("go.work lists no part")
-	}
-	return dirs, nil
-}
-
-// partNumber returns N of "partN-…".
-func partNumber(dir string) int {
-	n, _ := strconv.Atoi(regexp.MustCompile(`^part(\d+)`).FindStringSubmatch(dir)[1])
-	return n
-}
-
-// buildParts builds every part's command into bin, in one go build.
-func buildParts(root, bin string, dirs []string) error {
-	args := []string{"build", "-o", bin + string(filepath.Separator)}
-	for _, d := range dirs {
-		args = append(args, "./"+d)
-	}
-	cmd := exec.Command("go", args...)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	return nil
 }
 
 // flagsOf returns the names of the flags a program takes, from its -h.
@@ -129,62 +88,13 @@ func startServer(col Column, root, partDir, bin, tmp string, extra ...string) (*
 	}
 	args = append(args, extra...)
 
-	addr := make(chan string, 1)
-	s := &server{col: col, outside: dir, log: &syncBuffer{}, done: make(chan struct{})}
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.Dir = dir
-	s.cmd.Stdout = &addrWatcher{log: s.log, addr: addr}
-	s.cmd.Stderr = s.log
-	s.cmd.WaitDelay = 2 * time.Second // a child left holding the output cannot hold us
-	if err := s.cmd.Start(); err != nil {
-		return nil, err
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	prog, err := course.Start(ctx, bin, args, dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", col.Name, err)
 	}
-	go func() { s.cmd.Wait(); close(s.done) }()
-	select {
-	case a := <-addr:
-		s.addr = a
-		return s, nil
-	case <-s.done:
-		return nil, fmt.Errorf("%s exited at start: %s", col.Name, s.log.String())
-	case <-time.After(15 * time.Second):
-		s.stop()
-		return nil, fmt.Errorf("%s did not say where it listens within 15s: %s", col.Name, s.log.String())
-	}
-}
-
-// serveLine finds the address in the line every part prints at start:
-// "… serving HTTP on http://127.0.0.1:41234/ …".
-var serveLine = regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`)
-
-// addrWatcher is the program's standard output: it keeps what the program
-// prints in its log, and sends the address it listens on once printed.
-type addrWatcher struct {
-	log  *syncBuffer
-	addr chan<- string
-	sent bool
-}
-
-func (w *addrWatcher) Write(p []byte) (int, error) {
-	w.log.Write(p)
-	if !w.sent {
-		if m := serveLine.FindStringSubmatch(w.log.String()); m != nil {
-			w.addr <- m[1]
-			w.sent = true
-		}
-	}
-	return len(p), nil
-}
-
-// stop ends the program: SIGTERM (part 4 then shuts down gracefully), and
-// a kill if it has not exited within a few seconds.
-func (s *server) stop() {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-	}
+	return &server{Program: prog, outside: dir}, nil
 }
 
 // copyScripts copies the part's CGI scripts to dst and adds the fixture
@@ -222,7 +132,7 @@ func copyScripts(src, dst string) error {
 // run side by side, each against its own server, so that the cases that
 // wait (for a timeout, for /sleep) overlap.
 func runAll(ctx context.Context, root string, cases []Case, wait time.Duration, progress io.Writer) (*Scoreboard, error) {
-	dirs, err := partDirs(root)
+	parts, err := course.Parts(root)
 	if err != nil {
 		return nil, err
 	}
@@ -232,8 +142,12 @@ func runAll(ctx context.Context, root string, cases []Case, wait time.Duration, 
 	}
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, "bin")
+	var dirs []string
+	for _, p := range parts {
+		dirs = append(dirs, p.Dir)
+	}
 	fmt.Fprintf(progress, "building %s\n", strings.Join(dirs, ", "))
-	if err := buildParts(root, bin, dirs); err != nil {
+	if err := course.BuildParts(ctx, root, bin, parts); err != nil {
 		return nil, err
 	}
 
@@ -243,12 +157,12 @@ func runAll(ctx context.Context, root string, cases []Case, wait time.Duration, 
 		extra []string
 	}
 	var jobs []job
-	for _, d := range dirs {
-		jobs = append(jobs, job{Column{"part" + strconv.Itoa(partNumber(d)), partNumber(d)}, d, nil})
+	for _, p := range parts {
+		jobs = append(jobs, job{Column{"part" + strconv.Itoa(p.N), p.N}, p.Dir, nil})
 	}
-	last := dirs[len(dirs)-1]
-	if flagsOf(filepath.Join(bin, last))["server"] {
-		jobs = append(jobs, job{Column{reference, partNumber(last)}, last, []string{"-server", "net/http"}})
+	last := parts[len(parts)-1]
+	if flagsOf(filepath.Join(bin, last.Dir))["server"] {
+		jobs = append(jobs, job{Column{reference, last.N}, last.Dir, []string{"-server", "net/http"}})
 	}
 
 	sb := &Scoreboard{Cases: cases, Results: map[string][]Result{}, Logs: map[string]string{}}
@@ -265,8 +179,8 @@ func runAll(ctx context.Context, root string, cases []Case, wait time.Duration, 
 				errs[i] = err
 				return
 			}
-			defer srv.stop() // if the run is interrupted; stopping twice is harmless
-			r := &Runner{Addr: srv.addr, Wait: wait, Outside: srv.outside}
+			defer srv.Stop() // if the run is interrupted; stopping twice is harmless
+			r := &Runner{Addr: srv.Addr, Wait: wait, Outside: srv.outside}
 			var results []Result
 			for k := range cases {
 				if ctx.Err() != nil {
@@ -275,10 +189,10 @@ func runAll(ctx context.Context, root string, cases []Case, wait time.Duration, 
 				}
 				results = append(results, r.Run(&cases[k]))
 			}
-			srv.stop()
+			srv.Stop()
 			mu.Lock()
 			sb.Results[j.col.Name] = results
-			sb.Logs[j.col.Name] = srv.log.String()
+			sb.Logs[j.col.Name] = srv.Output()
 			mu.Unlock()
 			fmt.Fprintf(progress, "%s: done\n", j.col.Name)
 		}()
@@ -288,23 +202,4 @@ func runAll(ctx context.Context, root string, cases []Case, wait time.Duration, 
 		return nil, err
 	}
 	return sb, nil
-}
-
-// syncBuffer is a bytes.Buffer safe for the goroutines that copy a
-// program's output into it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
