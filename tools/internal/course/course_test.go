@@ -35,11 +35,13 @@ func TestParts(t *testing.T) {
 }
 
 // TestStart runs a stand-in for a part: a shell that prints the startup
-// line and waits to be stopped.
+// line and waits to be stopped. Like part 4, it sets its signal handling
+// before it prints the line: Start returns on the line, and a SIGTERM that
+// came before the trap would end the shell without its "bye".
 func TestStart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	script := `echo "part9-test serving HTTP on http://127.0.0.1:41234/ (test)"; trap 'echo bye; exit 0' TERM; while :; do sleep 0.1; done`
+	script := `trap 'echo bye; exit 0' TERM; echo "part9-test serving HTTP on http://127.0.0.1:41234/ (test)"; while :; do sleep 0.1; done`
 	p, err := Start(ctx, "/bin/sh", []string{"-c", script}, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
