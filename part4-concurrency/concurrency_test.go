@@ -496,7 +496,7 @@ func TestMain(m *testing.M) {
 }
 
 // TestIdleConnectionHoldsNoBuffers: between requests a kept-alive
-// connection gives its reader and writer back to the server's pools, so
+// connection gives its reader and writer back to the server's free lists, so
 // that thousands of idle clients cost little; bytes of a pipelined request
 // keep them (they are in the reader).
 func TestIdleConnectionHoldsNoBuffers(t *testing.T) {
@@ -524,7 +524,7 @@ func TestIdleConnectionHoldsNoBuffers(t *testing.T) {
 
 // TestWriteAfterHandlerReturns: a handler that leaves a goroutine behind
 // which writes once the handler has returned gets an error: the response
-// is complete, and its buffer has gone back to the pool, where the next
+// is complete, and its buffer has gone back to the free list, where the next
 // response (perhaps another client's) takes it.
 func TestWriteAfterHandlerReturns(t *testing.T) {
 	late := make(chan http.ResponseWriter, 1)

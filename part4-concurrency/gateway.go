@@ -415,10 +415,10 @@ func newResponseWriter(c *conn, req *Request, s *Server) *responseWriter {
 	connection := req.Header.Values("Connection")
 	w.wantsClose = hasToken(connection, "close")
 	w.wants10KeepAlive = req.Proto == "HTTP/1.0" && hasToken(connection, "keep-alive")
-	// The buffer comes from a pool and goes back when the response is
+	// The buffer comes from a free list and goes back when the response is
 	// complete: without it, each request allocated 2 KiB, a third of all
 	// the bytes the server allocated per request.
-	if bw, ok := s.bodyWriters.Get().(*bufio.Writer); ok {
+	if bw, ok := s.bodyWriters.get(); ok {
 		bw.Reset(chunkWriter{w})
 		w.w = bw
 	} else {
@@ -427,7 +427,7 @@ func newResponseWriter(c *conn, req *Request, s *Server) *responseWriter {
 	return w
 }
 
-// giveBufferBack returns w's body buffer to the pool once the response is
+// giveBufferBack returns w's body buffer to its free list once the response is
 // complete. From then on w.w is nil: a handler that writes after it
 // returned gets errHandlerDone, not another client's buffer.
 func (w *responseWriter) giveBufferBack() {
@@ -435,7 +435,7 @@ func (w *responseWriter) giveBufferBack() {
 		return
 	}
 	w.w.Reset(nil)
-	w.s.bodyWriters.Put(w.w)
+	w.s.bodyWriters.put(w.w)
 	w.w = nil
 }
 

@@ -92,10 +92,12 @@ type Server struct {
 	Log *log.Logger
 
 	// Buffers a connection borrows while it serves a request and gives
-	// back while it waits for the next one, as net/http recycles its own:
-	// an idle connection then holds no buffer but conn.next, and a new
-	// connection allocates none (see takeBuffers).
-	readers, writers, bodyWriters sync.Pool
+	// back while it waits for the next one: an idle connection then holds
+	// no buffer but conn.next, and a new connection allocates none (see
+	// takeBuffers, and freeList for why not sync.Pool).
+	readers     freeList[*bufio.Reader]
+	writers     freeList[*bufio.Writer]
+	bodyWriters freeList[*bufio.Writer]
 
 	// What the server is serving, for Shutdown: its listeners, its
 	// connections and (process model) its children. Guarded by mu.
@@ -215,7 +217,7 @@ type conn struct {
 	rwc    net.Conn
 	remote string // the client's address, for every request's RemoteAddr
 	r      *connReader
-	br     *bufio.Reader // nil while idle: the buffers are the pools'
+	br     *bufio.Reader // nil while idle: the buffers are the free lists'
 	bw     *bufio.Writer
 	idle   bool // waiting for a request: Shutdown may close it (s.mu)
 
@@ -348,16 +350,16 @@ func (s *Server) waitForRequest(c *conn) error {
 	return err
 }
 
-// takeBuffers gives c a reader and a writer from the pools, or new ones
-// when the pools are empty.
+// takeBuffers gives c a reader and a writer from the server's free lists,
+// or new ones when the lists are empty.
 func (s *Server) takeBuffers(c *conn) {
-	if br, ok := s.readers.Get().(*bufio.Reader); ok {
+	if br, ok := s.readers.get(); ok {
 		br.Reset(c.r)
 		c.br = br
 	} else {
 		c.br = bufio.NewReaderSize(c.r, readBufferBytes)
 	}
-	if bw, ok := s.writers.Get().(*bufio.Writer); ok {
+	if bw, ok := s.writers.get(); ok {
 		bw.Reset(c.rwc)
 		c.bw = bw
 	} else {
@@ -365,7 +367,7 @@ func (s *Server) takeBuffers(c *conn) {
 	}
 }
 
-// giveBuffersBack returns c's reader and writer to the pools, unless the
+// giveBuffersBack returns c's reader and writer to the free lists, unless the
 // reader holds bytes of the next request (pipelined) or a handler took
 // them with the connection (Hijack). Reset cuts each off from c.
 func (s *Server) giveBuffersBack(c *conn) {
@@ -374,8 +376,8 @@ func (s *Server) giveBuffersBack(c *conn) {
 	}
 	c.br.Reset(nil)
 	c.bw.Reset(nil)
-	s.readers.Put(c.br)
-	s.writers.Put(c.bw)
+	s.readers.put(c.br)
+	s.writers.put(c.bw)
 	c.br, c.bw = nil, nil
 }
 
