@@ -307,6 +307,12 @@ func declares(decl ast.Decl, name string) bool {
 		if star, ok := t.(*ast.StarExpr); ok {
 			t = star.X
 		}
+		switch g := t.(type) { // a generic type's method: freeList[T].trim
+		case *ast.IndexExpr:
+			t = g.X
+		case *ast.IndexListExpr:
+			t = g.X
+		}
 		id, ok := t.(*ast.Ident)
 		return ok && id.Name+"."+d.Name.Name == name
 	case *ast.GenDecl:
