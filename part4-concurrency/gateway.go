@@ -47,12 +47,10 @@ func (s *Server) serveHTTP(c *conn, req *Request) (keepAlive, bodyDone bool) {
 	// The request's context ends when the client goes away or the handler
 	// returns: a handler that started work for this request (a query, a
 	// call to another service) learns that nobody waits for its result.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	c.watch = clientWatch{conn: c.rwc, r: c.r, cancel: cancel} // one per connection, renewed
-	watch := &c.watch
-	w.watch = watch
-	r, body := newHTTPRequest(ctx, req, c.br, w)
+	// The watch that notices the client is the context (see clientWatch).
+	watch := &w.watch
+	defer watch.cancel()
+	r, body := newHTTPRequest(watch, req, c.br, w)
 	w.body = body
 	if body == nil {
 		watch.start()
@@ -309,33 +307,79 @@ func (b *requestBody) Close() error {
 	return nil
 }
 
-// clientWatch notices a client that closes its connection while the
-// handler runs, and cancels the request's context. Once the request is
-// read to its end, a read can only return the client's next request (if
-// it pipelines), its close, or a reset: so the watch reads one byte in the
-// background. A byte is kept for the next request (r.pending); an end
-// means the client is gone. net/http watches the same way (its
-// connReader.backgroundRead).
+// clientWatch is a request's context: it ends when the handler returns,
+// or when the client closes its connection while the handler runs. To
+// notice that, once the request is read to its end, it reads one byte in
+// the background: a read can then only return the client's next request
+// (if it pipelines), its close, or a reset. A byte is kept for the next
+// request (r.pending); an end means the client is gone. net/http watches
+// the same way (its connReader.backgroundRead).
+//
+// net/http watches for every request. Here the watch begins only when
+// somebody asks the context whether it has ended (Done or Err: a handler
+// that waits for a query or a timer, or a context made from this one).
+// The read costs a goroutine, a system call and a wakeup, about a tenth of
+// what a small request costs in all, and most handlers never ask. A
+// client that left before the handler asked is noticed all the same: the
+// read returns at once.
 type clientWatch struct {
-	conn   net.Conn
-	r      *connReader // where a byte read ahead is kept
-	cancel context.CancelFunc
-	b      [1]byte
+	conn net.Conn
+	r    *connReader // where a byte read ahead is kept
+	b    [1]byte
 
-	mu      sync.Mutex
-	done    chan struct{} // closed when the read returns; nil if not started
-	stopped bool          // no watch from now on
+	mu       sync.Mutex
+	done     chan struct{}  // what Done returns, made when first asked for
+	err      error          // what Err returns: context.Canceled once ended
+	asked    bool           // Done or Err was called: watch the client
+	bodyRead bool           // the request is read to its end (start)
+	started  bool           // the watch's read has begun
+	reading  sync.WaitGroup // until it returns
+	stopped  bool           // the handler returned: no watch from now on
 }
 
+// Deadline, Done, Err and Value make the watch a context.Context, one with
+// no deadline and no values (a handler adds its own on top).
+func (c *clientWatch) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c *clientWatch) Value(key any) any           { return nil }
+
+func (c *clientWatch) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		c.done = make(chan struct{})
+		if c.err != nil {
+			close(c.done)
+		}
+	}
+	c.asked = true
+	c.begin()
+	return c.done
+}
+
+func (c *clientWatch) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.asked = true
+	c.begin()
+	return c.err
+}
+
+// start says the request is read to its end: the watch may begin.
 func (c *clientWatch) start() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.done != nil || c.stopped {
+	c.bodyRead = true
+	c.begin()
+}
+
+// begin starts the watch's read once somebody has asked and the request
+// is read, unless it has begun or the handler has returned. c.mu is held.
+func (c *clientWatch) begin() {
+	if !c.asked || !c.bodyRead || c.started || c.stopped {
 		return
 	}
-	c.done = make(chan struct{})
-	go func() {
-		defer close(c.done)
+	c.started = true
+	c.reading.Go(func() {
 		n, err := c.conn.Read(c.b[:])
 		switch {
 		case n > 0:
@@ -345,20 +389,32 @@ func (c *clientWatch) start() {
 		default:
 			c.cancel() // EOF or reset: the client is gone
 		}
-	}()
+	})
 }
 
-// stop ends the watch once the handler has returned, by making the read
-// time out at once, and waits for it.
-func (c *clientWatch) stop() {
+// cancel ends the context: the client is gone, or the handler returned.
+func (c *clientWatch) cancel() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.stopped = true
-	if c.done == nil {
-		return
+	if c.err == nil {
+		c.err = context.Canceled
+		if c.done != nil {
+			close(c.done)
+		}
 	}
-	c.conn.SetReadDeadline(time.Unix(1, 0))
-	<-c.done
+}
+
+// stop ends the watch once the handler has returned (or hijacked the
+// connection), by making its read time out at once, and waits for it.
+func (c *clientWatch) stop() {
+	c.mu.Lock()
+	c.stopped = true
+	started := c.started
+	c.mu.Unlock() // the read may need c.mu to cancel
+	if started {
+		c.conn.SetReadDeadline(time.Unix(1, 0))
+		c.reading.Wait()
+	}
 }
 
 // responseWriter is the http.ResponseWriter a handler writes its response
@@ -373,7 +429,7 @@ type responseWriter struct {
 	body  *requestBody // nil when the request has none
 	c     *conn
 	s     *Server
-	watch *clientWatch
+	watch clientWatch // the request's context
 
 	// Keep-alive (RFC 9112 section 9.3): what the client asked for, read
 	// before the handler runs (it may change the request's fields), and
@@ -412,6 +468,7 @@ func newResponseWriter(c *conn, req *Request, s *Server) *responseWriter {
 		handlerHeader: make(http.Header),
 		contentLength: -1,
 	}
+	w.watch = clientWatch{conn: c.rwc, r: c.r}
 	connection := req.Header.Values("Connection")
 	w.wantsClose = hasToken(connection, "close")
 	w.wants10KeepAlive = req.Proto == "HTTP/1.0" && hasToken(connection, "keep-alive")

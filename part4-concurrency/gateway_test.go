@@ -480,6 +480,79 @@ func TestContextEndsWhenClientLeaves(t *testing.T) {
 	}
 }
 
+// TestClientWatchWaitsToBeAsked: the request's context watches the client
+// only once somebody asks it (Done or Err) and the request is read to its
+// end; then a client that leaves ends it, a pipelined byte is kept for the
+// next request, and the handler's return ends it in any case.
+func TestClientWatchWaitsToBeAsked(t *testing.T) {
+	watching := func(w *clientWatch) bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return w.started
+	}
+	newWatch := func(t *testing.T) (*clientWatch, net.Conn) {
+		server, client := net.Pipe()
+		t.Cleanup(func() { server.Close(); client.Close() })
+		return &clientWatch{conn: server, r: &connReader{conn: server}}, client
+	}
+
+	t.Run("never asked", func(t *testing.T) {
+		w, _ := newWatch(t)
+		w.start()
+		if watching(w) {
+			t.Error("the watch began with nobody asking")
+		}
+		w.stop()
+		w.cancel()
+		if err := context.Cause(w); !errors.Is(err, context.Canceled) {
+			t.Errorf("after the handler returned: %v, want context.Canceled", err)
+		}
+		select {
+		case <-w.Done(): // made after the end: closed already
+		default:
+			t.Error("Done is open after the handler returned")
+		}
+		if watching(w) {
+			t.Error("the watch began after the handler returned")
+		}
+	})
+
+	t.Run("asked, then the client leaves", func(t *testing.T) {
+		w, client := newWatch(t)
+		if w.Err() != nil || watching(w) {
+			t.Fatal("the watch began before the request was read to its end")
+		}
+		done := w.Done()
+		w.start()
+		if !watching(w) {
+			t.Fatal("the watch did not begin once asked and read")
+		}
+		client.Close()
+		<-done
+		if err := w.Err(); !errors.Is(err, context.Canceled) {
+			t.Errorf("the client left: %v, want context.Canceled", err)
+		}
+		w.stop()
+	})
+
+	t.Run("asked, and the client pipelines", func(t *testing.T) {
+		w, client := newWatch(t)
+		w.start()
+		ctx, cancel := context.WithCancel(w) // a context made from it asks
+		defer cancel()
+		io.WriteString(client, "G") // returns once the watch has read it
+		w.stop()
+		if err := ctx.Err(); err != nil {
+			t.Errorf("a pipelined byte ended the context: %v", err)
+		}
+		if diff := cmp.Diff("G", string(w.r.pending)); diff != "" {
+			t.Errorf("the byte kept for the next request (-want +got):\n%s", diff)
+		}
+		w.cancel()
+		<-ctx.Done()
+	})
+}
+
 // TestRefusalsDifferFromNetHTTP: a request the parser refuses is answered
 // by the server itself, as in part 2, with the reason in the body and our
 // Server field; net/http answers the same status with a terser body.

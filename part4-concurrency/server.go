@@ -221,8 +221,7 @@ type conn struct {
 	bw     *bufio.Writer
 	idle   bool // waiting for a request: Shutdown may close it (s.mu)
 
-	hijacked bool        // a handler took the connection over (see Hijack)
-	watch    clientWatch // the current request's (see serveHTTP)
+	hijacked bool // a handler took the connection over (see Hijack)
 
 	// next receives the first bytes of each request: what an idle
 	// connection waits with, instead of a 16 KiB reader.
