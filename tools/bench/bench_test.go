@@ -216,7 +216,7 @@ func TestShortNeverWritesTheReport(t *testing.T) {
 		t.Errorf("-short: out %q, rounds %d, err %v; want stdout, 2 rounds", o.Out, o.Rounds, err)
 	}
 	o, err = parseFlags([]string{"-rounds", "3"}, &strings.Builder{})
-	if err != nil || o.Out != docPath || o.Rounds != 3 || o.WrkRounds != 3 {
+	if err != nil || o.Out != docPath || o.Rounds != 3 || o.WrkRounds != 5 {
 		t.Errorf("-rounds 3: out %q, rounds %d and %d, err %v", o.Out, o.Rounds, o.WrkRounds, err)
 	}
 }
@@ -297,5 +297,30 @@ func TestRender(t *testing.T) {
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("render mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestRunOrder: the reference runs next to ours, goroutine, and every other
+// round goes backwards.
+func TestRunOrder(t *testing.T) {
+	names := func(cols []column) []string {
+		var n []string
+		for _, c := range cols {
+			n = append(n, c.Name)
+		}
+		return n
+	}
+	want := [][]string{
+		{"ours, goroutine", reference, "ours, process", "ours, iterative", "part3-gateway", "part2-http"},
+		{"part2-http", "part3-gateway", "ours, iterative", "ours, process", reference, "ours, goroutine"},
+		{"ours, goroutine", reference, "ours, process", "ours, iterative", "part3-gateway", "part2-http"},
+	}
+	for r, w := range want {
+		if diff := cmp.Diff(w, names(runOrder(allColumns, r))); diff != "" {
+			t.Errorf("round %d (-want +got):\n%s", r, diff)
+		}
+	}
+	if diff := cmp.Diff(names(allColumns)[:2], []string{"ours, goroutine", "ours, process"}); diff != "" {
+		t.Errorf("runOrder changed the table's order (-want +got):\n%s", diff)
 	}
 }

@@ -80,7 +80,7 @@ func preset(short bool) options {
 		}
 	}
 	return options{
-		Rounds: 5, WrkRounds: 3, Wrk: true, Out: docPath,
+		Rounds: 7, WrkRounds: 5, Wrk: true, Out: docPath,
 		Levels: []int{1, 8, 64, 512}, Target: 500 * time.Millisecond, WrkFor: time.Second,
 		WrkLevels: []int{1, 8, 64, 512}, WrkEnds: []endpoint{textEndpoint, fileEndpoint}, WrkModes: []bool{false, true},
 		IdleConns: 5000, ProcessIdle: 20, SlowDelay: 100 * time.Millisecond, SlowConns: 64,
@@ -92,8 +92,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	short := fs.Bool("short", false, "a run of under a minute that only shows the tool works (what CI runs); the report goes to stdout unless -o says otherwise")
-	rounds := fs.Int("rounds", 0, "rounds of the load client, the slow handler and the memory measurement (default 5, 2 with -short)")
-	wrkRounds := fs.Int("wrk-rounds", 0, "rounds of wrk (default 3, 1 with -short)")
+	rounds := fs.Int("rounds", 0, "rounds of the load client, the slow handler and the memory measurement (default 7, 2 with -short)")
+	wrkRounds := fs.Int("wrk-rounds", 0, "rounds of wrk (default 5, 1 with -short)")
 	noWrk := fs.Bool("no-wrk", false, "do not run wrk, even if it is on PATH")
 	out := fs.String("o", "", "write the report to `FILE`, - for stdout (default "+docPath+", stdout with -short)")
 	verbose := fs.Bool("v", false, "print a line for every run to stderr, not only one per measurement")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -97,8 +98,9 @@ func (b *bench) vlogf(format string, args ...any) {
 }
 
 // runSeries measures cfg on every column of cols for the given rounds:
-// columns A B C…, then A B C… again, so that whatever else the machine
-// does at some moment falls on all of them alike. With the load client,
+// every column once per round, round after round (in runOrder), so that
+// whatever else the machine does at some moment falls on all of them
+// alike. With the load client,
 // each column first gets a calibration that sizes its runs to about
 // target (a process per connection costs thousands of times a goroutine),
 // with at least minPerConn requests on each connection.
@@ -122,7 +124,7 @@ func (b *bench) runSeries(ctx context.Context, cfg config, cols []column, rounds
 		}
 	}
 	for r := range rounds {
-		for _, col := range cols {
+		for _, col := range runOrder(cols, r) {
 			s, err := b.runOnce(ctx, cfg, col, perConn[col.Name], wrkFor)
 			if err != nil {
 				return sr, err
@@ -133,6 +135,23 @@ func (b *bench) runSeries(ctx context.Context, cfg config, cols []column, rounds
 		}
 	}
 	return sr, nil
+}
+
+// runOrder is the order the columns run in round r. The reference runs
+// right after the first column (ours, goroutine: the pair the goals are
+// about), so that the two are measured as close together as can be; and
+// every other round runs the list backwards (A B C, C B A, …), so that
+// neither of two columns always runs first, or always after the same one.
+func runOrder(cols []column, r int) []column {
+	order := slices.Clone(cols)
+	if i := slices.IndexFunc(order, func(c column) bool { return c.Name == reference }); i > 1 {
+		ref := order[i]
+		order = slices.Insert(slices.Delete(order, i, i+1), 1, ref)
+	}
+	if r%2 == 1 {
+		slices.Reverse(order)
+	}
+	return order
 }
 
 // runOnce makes one run against col's server and waits for the server to

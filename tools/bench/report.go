@@ -66,7 +66,8 @@ func render(r *report) []byte {
 	}
 	p("- Rounds: %s. Each measurement runs every server once, then every server\n", rounds)
 	p("  again, and so on, so that whatever else the machine does at a moment falls on all of them\n")
-	p("  alike. Figures are medians over the rounds.\n")
+	p("  alike: forwards in one round, backwards in the next, with net/http right after (or before)\n")
+	p("  ours, goroutine. Figures are medians over the rounds.\n")
 	p("- Ratios such as 0.93× divide a server's figure by net/http's **from the same round**, then\n")
 	p("  take the median over the rounds. For requests per second, above 1× is faster than net/http;\n")
 	p("  for latency and memory, below 1× is better.\n")
