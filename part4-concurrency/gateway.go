@@ -158,13 +158,23 @@ func newHTTPRequest(ctx context.Context, req *Request, br *bufio.Reader, w *resp
 	}
 	// Field names become canonical ("content-type" is "Content-Type") and
 	// repeated fields keep their order under one key. Host is not among
-	// them: it is in r.Host, as in net/http.
+	// them: it is in r.Host, as in net/http. The values of the keys share
+	// one array, as in net/http: one allocation for the head, not one per
+	// field. Each key's slice is cut to its one value (cap 1), so that a
+	// repeated field appends to a copy, not over the next key's value.
+	values := make([]string, 0, max(len(req.Header)-1, 0)) // all but Host
 	for _, f := range req.Header {
 		key := http.CanonicalHeaderKey(f.Name)
 		if key == "Host" {
 			continue
 		}
-		r.Header[key] = append(r.Header[key], f.Value)
+		if vs, ok := r.Header[key]; ok {
+			r.Header[key] = append(vs, f.Value)
+			continue
+		}
+		values = append(values, f.Value)
+		n := len(values)
+		r.Header[key] = values[n-1 : n : n]
 	}
 
 	var body *requestBody
@@ -552,23 +562,42 @@ func (w *responseWriter) WriteHeader(code int) {
 // the WSGI iterable). It refuses bytes a response of this status cannot
 // carry, and bytes past the Content-Length the handler declared.
 func (w *responseWriter) Write(p []byte) (int, error) {
+	if err := w.willWrite(len(p)); err != nil || len(p) == 0 {
+		return 0, err
+	}
+	return w.w.Write(p)
+}
+
+// WriteString is Write for a string, without first copying it into a
+// []byte of its own: io.WriteString uses it when it is there, as it is on
+// net/http's ResponseWriter.
+func (w *responseWriter) WriteString(s string) (int, error) {
+	if err := w.willWrite(len(s)); err != nil || len(s) == 0 {
+		return 0, err
+	}
+	return w.w.WriteString(s)
+}
+
+// willWrite decides the status if the handler has not (200), and counts
+// n bytes more of the body, unless the response can take no more.
+func (w *responseWriter) willWrite(n int) error {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
-	if len(p) == 0 {
-		return 0, nil
+	if n == 0 {
+		return nil
 	}
 	if !bodyAllowedForStatus(w.status) {
-		return 0, http.ErrBodyNotAllowed
+		return http.ErrBodyNotAllowed
 	}
 	if w.w == nil {
-		return 0, errHandlerDone
+		return errHandlerDone
 	}
-	w.written += int64(len(p))
+	w.written += int64(n)
 	if w.contentLength != -1 && w.written > w.contentLength {
-		return 0, http.ErrContentLength
+		return http.ErrContentLength
 	}
-	return w.w.Write(p)
+	return nil
 }
 
 // Flush sends what the handler wrote so far: the head, and the body so far
@@ -872,7 +901,7 @@ func isProtocolSwitch(code int, h http.Header) bool {
 // token, ignoring case ("Connection: keep-alive, Upgrade").
 func hasToken(values []string, token string) bool {
 	for _, v := range values {
-		for _, t := range strings.Split(v, ",") {
+		for t := range strings.SplitSeq(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(t), token) {
 				return true
 			}

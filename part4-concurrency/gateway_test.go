@@ -115,6 +115,10 @@ var gatewayCases = []struct {
 		w.Write(bytes.Repeat([]byte("x"), 5000))
 	}, []string{get("/"), head("/")}},
 
+	{"one large WriteString", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, strings.Repeat("y", 5000)) // our WriteString, as net/http's
+	}, []string{get("/"), head("/")}},
+
 	{"Flush mid-body", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "first part\n")
 		w.(http.Flusher).Flush()
@@ -258,6 +262,7 @@ var gatewayCases = []struct {
 		"GET http://Example.com:8080/p?q HTTP/1.1\r\nHost: other\r\n\r\n",
 		"GET /p HTTP/1.0\r\nUser-Agent: old\r\n\r\n",
 		"POST /p HTTP/1.1\r\nHost: test\r\naccept: a\r\nAccept: b\r\nContent-Length: 5\r\n\r\nhello",
+		"GET /p HTTP/1.1\r\nHost: test\r\nCookie: a=1\r\nAccept: x\r\nCookie: b=2\r\nX-One: 1\r\nCookie: c=3\r\n\r\n",
 		"POST /p HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 42\r\n\r\n",
 		"OPTIONS * HTTP/1.1\r\nHost: test\r\n\r\n",
 	}},
