@@ -475,10 +475,10 @@ func newResponseWriter(c *conn, req *Request, s *Server) *responseWriter {
 		req:           req,
 		c:             c,
 		s:             s,
+		watch:         clientWatch{conn: c.rwc, r: c.r},
 		handlerHeader: make(http.Header),
 		contentLength: -1,
 	}
-	w.watch = clientWatch{conn: c.rwc, r: c.r}
 	connection := req.Header.Values("Connection")
 	w.wantsClose = hasToken(connection, "close")
 	w.wants10KeepAlive = req.Proto == "HTTP/1.0" && hasToken(connection, "keep-alive")

@@ -366,8 +366,8 @@ func (s *Server) takeBuffers(c *conn) {
 	}
 }
 
-// giveBuffersBack returns c's reader and writer to the free lists, unless the
-// reader holds bytes of the next request (pipelined) or a handler took
+// giveBuffersBack returns c's reader and writer to the free lists, unless
+// the reader holds bytes of the next request (pipelined) or a handler took
 // them with the connection (Hijack). Reset cuts each off from c.
 func (s *Server) giveBuffersBack(c *conn) {
 	if c.br == nil || c.hijacked || c.br.Buffered() > 0 {

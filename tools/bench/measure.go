@@ -100,10 +100,10 @@ func (b *bench) vlogf(format string, args ...any) {
 // runSeries measures cfg on every column of cols for the given rounds:
 // every column once per round, round after round (in runOrder), so that
 // whatever else the machine does at some moment falls on all of them
-// alike. With the load client,
-// each column first gets a calibration that sizes its runs to about
-// target (a process per connection costs thousands of times a goroutine),
-// with at least minPerConn requests on each connection.
+// alike. With the load client, each column first gets a calibration that
+// sizes its runs to about target (a process per connection costs
+// thousands of times a goroutine), with at least minPerConn requests on
+// each connection.
 func (b *bench) runSeries(ctx context.Context, cfg config, cols []column, rounds, minPerConn int, target, wrkFor time.Duration) (series, error) {
 	sr := series{Config: cfg, Rounds: map[string][]sample{}}
 	perConn := map[string]int{}
