@@ -46,6 +46,9 @@ func main() {
 		Dir: scriptsDir(*cgiDir), Prefix: "/cgi-bin/", Timeout: *cgiTimeout,
 		Software: "part3-gateway", Log: logger,
 	}
+	if err := cgi.Unsupported(); err != nil {
+		logger.Print(err) // the rest of the site is served all the same
+	}
 	// The application: an http.Handler, built without knowing which
 	// server will run it.
 	handler, err := site.New(pages, *filesDir, *router, cgiBin)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"maps"
+	"net"
 	"net/http"
 	stdcgi "net/http/cgi"
 	"os"
@@ -19,7 +20,6 @@ import (
 	"example.com/webserver/part4-concurrency/cgi"
 	"example.com/webserver/part4-concurrency/site"
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/sys/unix"
 )
 
 // The CGI host's tests run its scripts through our server, with
@@ -45,13 +45,40 @@ func needInterpreter(t *testing.T, name string) {
 	t.Skipf("%s is not installed (in /usr/local/bin, /usr/bin or /bin): skipping", name)
 }
 
+// needUnix skips the test where scripts cannot run (see cgi.Unsupported).
+func needUnix(t *testing.T) {
+	t.Helper()
+	if err := cgi.Unsupported(); err != nil {
+		t.Skip(err)
+	}
+}
+
 // startCGI serves the scripts of dir at /cgi-bin/ on our server, through
 // the site, with the given timeout. It returns the address and the log.
 func startCGI(t *testing.T, dir string, timeout time.Duration) (string, *syncBuffer) {
 	t.Helper()
+	return startHost(t, &cgi.Handler{Dir: dir, Timeout: timeout}, "mux")
+}
+
+// completeHost sets host's Prefix, Software and Log, and returns the log.
+func completeHost(t *testing.T, host *cgi.Handler) *syncBuffer {
+	t.Helper()
+	needUnix(t)
 	logged := &syncBuffer{}
-	host := &cgi.Handler{Dir: dir, Prefix: "/cgi-bin/", Timeout: timeout, Software: "part4-concurrency", Log: log.New(logged, "", 0)}
-	h, err := site.New(site.Pages, t.TempDir(), "mux", host)
+	host.Prefix, host.Software, host.Log = "/cgi-bin/", "part4-concurrency", log.New(logged, "", 0)
+	return logged
+}
+
+// startHost completes host (Prefix, Software, Log, Internal) and serves it
+// on our server, mounted by the site on router ("mux" or "chi"), or alone
+// if router is "". It returns the address and the log.
+func startHost(t *testing.T, host *cgi.Handler, router string) (string, *syncBuffer) {
+	t.Helper()
+	logged := completeHost(t, host)
+	if router == "" {
+		return startOurs(t, host), logged
+	}
+	h, err := site.New(site.Pages, t.TempDir(), router, host)
 	must(t, err)
 	host.Internal = h
 	return startOurs(t, h), logged
@@ -131,6 +158,7 @@ func TestCGIMetaVariables(t *testing.T) {
 // net/http/cgi's, on the same server, and compares what the script sees.
 // Every difference is listed with its reason.
 func TestCGIAgainstNetHTTP(t *testing.T) {
+	needUnix(t)
 	needInterpreter(t, "python3")
 	dir := scripts(t)
 	ours := &cgi.Handler{Dir: dir, Prefix: "/cgi-bin/", Timeout: testTimeout, Software: "part4-concurrency"}
@@ -230,6 +258,14 @@ func TestCGIResponses(t *testing.T) {
 		"bad-status.sh": "printf 'Status: 9000\\nContent-Type: text/plain\\n\\nx'",
 		"no-type.sh":    "printf 'X-Only: 1\\n\\nx'",
 		"huge.sh":       "i=0; while [ $i -lt 2000 ]; do printf 'X-Filler-%d: %s\\n' $i 0123456789012345678901234567890123456789; i=$((i+1)); done; printf 'Content-Type: text/plain\\n\\nx'",
+		// Content-Length is sent on as the script wrote it: 1*DIGIT only
+		// (RFC 9110 section 8.6), and once.
+		"length.sh":      "printf 'Content-Type: text/plain\\nContent-Length: 6\\n\\nhello\\n'",
+		"plus-length.sh": "printf 'Content-Type: text/plain\\nContent-Length: +6\\n\\nhello\\n'",
+		"hex-length.sh":  "printf 'Content-Type: text/plain\\nContent-Length: 0x6\\n\\nhello\\n'",
+		"list-length.sh": "printf 'Content-Type: text/plain\\nContent-Length: 6, 6\\n\\nhello\\n'",
+		"two-lengths.sh": "printf 'Content-Type: text/plain\\nContent-Length: 6\\nContent-Length: 6\\n\\nhello\\n'",
+		"no-length.sh":   "printf 'Content-Type: text/plain\\nContent-Length:\\n\\nhello\\n'",
 	} {
 		writeScript(t, dir, name, body)
 	}
@@ -244,7 +280,8 @@ func TestCGIResponses(t *testing.T) {
 		{"local.sh", result{200, map[string]string{"X-Extra": "1", "Content-Type": "text/plain"}, "hello\n"}},
 		{"client.sh", result{302, map[string]string{"Location": "http://example.com/elsewhere"}, ""}},
 	}
-	for _, s := range []string{"loop.sh", "no-end.sh", "nothing.sh", "no-colon.sh", "bad-name.sh", "cr-inside.sh", "twice.sh", "bad-status.sh", "no-type.sh", "huge.sh"} {
+	for _, s := range []string{"loop.sh", "no-end.sh", "nothing.sh", "no-colon.sh", "bad-name.sh", "cr-inside.sh", "twice.sh", "bad-status.sh", "no-type.sh", "huge.sh",
+		"plus-length.sh", "hex-length.sh", "list-length.sh", "two-lengths.sh", "no-length.sh"} {
 		tests = append(tests, struct {
 			script string
 			want   result
@@ -265,10 +302,21 @@ func TestCGIResponses(t *testing.T) {
 		"no-end.sh: the script ended before the end of its header",
 		"no-type.sh: no Content-Type in the header",
 		"huge.sh: header larger than 65536 bytes",
+		`plus-length.sh: malformed Content-Length "+6"`,
+		`hex-length.sh: malformed Content-Length "0x6"`,
+		`list-length.sh: malformed Content-Length "6, 6"`,
+		"two-lengths.sh: Content-Length twice",
+		`no-length.sh: malformed Content-Length ""`,
 	} {
 		if !strings.Contains(logged.String(), want) {
 			t.Errorf("the log does not say %q:\n%s", want, logged.String())
 		}
+	}
+	// A valid Content-Length goes on to the client, which reads the body
+	// by it.
+	want := result{200, map[string]string{"Content-Length": "6"}, "hello\n"}
+	if diff := cmp.Diff(want, do(t, addr, get("/cgi-bin/length.sh"), "Content-Length", "Transfer-Encoding")); diff != "" {
+		t.Errorf("length.sh (-want +got):\n%s", diff)
 	}
 	// HEAD: the head of the script's answer, no body.
 	if got := roundTrip(t, addr, head("/cgi-bin/doc.sh")); strings.Contains(got, "hello") || !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") {
@@ -279,6 +327,7 @@ func TestCGIResponses(t *testing.T) {
 // TestCGIChoosingTheScript: only a regular, executable file directly in
 // the folder ever runs.
 func TestCGIChoosingTheScript(t *testing.T) {
+	needUnix(t)
 	outside := t.TempDir()
 	writeScript(t, outside, "evil.sh", "printf 'Content-Type: text/plain\\n\\nEVIL'")
 	dir := t.TempDir()
@@ -373,34 +422,10 @@ func TestCGITimeoutKillsTheGroup(t *testing.T) {
 	}
 }
 
-// waitExit waits until process pid has ended (it may still be a zombie
-// awaiting its parent's wait), and fails the test if it is still running
-// after testTimeout. A pidfd becomes readable when its process ends, for
-// any process, not only our children: an exact wait, without polling.
-func waitExit(t *testing.T, pid int) {
-	t.Helper()
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err == unix.ESRCH {
-		return // gone already, reaped
-	}
-	must(t, err)
-	defer unix.Close(fd)
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	for {
-		n, err := unix.Poll(fds, int(testTimeout.Milliseconds()))
-		if err == unix.EINTR {
-			continue
-		}
-		must(t, err)
-		if n == 0 {
-			t.Errorf("process %d is still running after %v, state %s", pid, testTimeout, procState(pid))
-		}
-		return
-	}
-}
-
 // TestCGIClientGoneKillsTheScript: a client that hangs up mid-answer
-// stops the script, which would otherwise run on for nobody.
+// stops the script, which would otherwise run on for nobody. The host
+// learns it from a write that fails, and says so: it is not the script's
+// failure.
 func TestCGIClientGoneKillsTheScript(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("needs /proc")
@@ -408,7 +433,7 @@ func TestCGIClientGoneKillsTheScript(t *testing.T) {
 	dir := t.TempDir()
 	pids := filepath.Join(t.TempDir(), "pids")
 	writeScript(t, dir, "forever.sh", "echo $$ >> "+pids+"; printf 'Content-Type: text/plain\\n\\n'; while :; do echo tick; sleep 0.05; done")
-	addr, _ := startCGI(t, dir, testTimeout)
+	addr, logged := startCGI(t, dir, testTimeout)
 	conn := dial(t, addr)
 	io.WriteString(conn, get("/cgi-bin/forever.sh"))
 	br := bufio.NewReader(conn)
@@ -429,6 +454,9 @@ func TestCGIClientGoneKillsTheScript(t *testing.T) {
 	}
 	if got := do(t, addr, get("/echo/next")); got.Body != "next" {
 		t.Fatalf("next client: %+v", got)
+	}
+	if diff := cmp.Diff("forever.sh: the client went away: script stopped\n", logged.String()); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }
 
@@ -502,6 +530,7 @@ func TestCGIStreams(t *testing.T) {
 // under net/http/cgi's and compares the responses, Date aside. The
 // differences are listed, each with its reason.
 func TestCGIResponsesAgainstNetHTTP(t *testing.T) {
+	needUnix(t)
 	dir := t.TempDir()
 	for name, body := range map[string]string{
 		"doc.sh":    "printf 'Content-Type: text/plain\\nX-Extra: 1\\n\\nhello\\n'",
@@ -547,5 +576,194 @@ func TestCGIResponsesAgainstNetHTTP(t *testing.T) {
 		if diff := cmp.Diff([2]string{tt.ours, tt.std}, got); diff != "" {
 			t.Errorf("%s: responses (-listed +got; [0] ours, [1] net/http/cgi):\n%s", tt.script, diff)
 		}
+	}
+}
+
+// TestCGIDotSegmentsInPathInfo: PATH_TRANSLATED is PATH_INFO inside the
+// document root (RFC 3875 section 4.1.6), so a PATH_INFO with "." or ".."
+// segments, which could climb out of it, is refused with 400 and the
+// script never runs. The routers clean a literal "/../" out of a path
+// (ServeMux, with a redirect) or pass it on (chi); "%2e%2e" passes both,
+// and becomes ".." only once decoded. The host alone gets everything raw.
+func TestCGIDotSegmentsInPathInfo(t *testing.T) {
+	dir := t.TempDir()
+	ran := filepath.Join(t.TempDir(), "ran")
+	writeScript(t, dir, "where.sh", "echo \"$PATH_INFO\" >> "+ran+"; printf 'Content-Type: text/plain\\n\\n%s\\n' \"$PATH_TRANSLATED\"")
+	const refusal = `the path after the script's name has a "." or ".." segment: PATH_TRANSLATED would not stay inside the document root` + "\n"
+	for _, router := range []string{"mux", "chi", ""} {
+		t.Run("router="+router, func(t *testing.T) {
+			addr, _ := startHost(t, &cgi.Handler{Dir: dir, Timeout: testTimeout}, router)
+			for _, target := range []string{
+				"/cgi-bin/where.sh/x/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+				"/cgi-bin/where.sh/x/%2E%2E/%2e%2E/%2e%2e/etc/passwd",
+				"/cgi-bin/where.sh/%2e%2e",
+				"/cgi-bin/where.sh/x/%2e/y",
+				"/cgi-bin/where.sh/x/../../../etc/passwd",
+				"/cgi-bin/where.sh/x/./y",
+			} {
+				got := do(t, addr, get(target))
+				literal := !strings.Contains(target, "%")
+				if literal && router == "mux" {
+					// ServeMux cleans the path first, and redirects to
+					// the clean one: the host never sees the request.
+					if got.Status != http.StatusTemporaryRedirect {
+						t.Errorf("GET %s: %d %q, want ServeMux's 307", target, got.Status, got.Body)
+					}
+					continue
+				}
+				if diff := cmp.Diff(result{400, nil, refusal}, got); diff != "" {
+					t.Errorf("GET %s (-want +got):\n%s", target, diff)
+				}
+			}
+			// Dots inside a segment are a name like any other.
+			got := do(t, addr, get("/cgi-bin/where.sh/x/..y/a.b/..."))
+			want := result{200, nil, filepath.Join(filepath.Dir(dir), "x", "..y", "a.b", "...") + "\n"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("dots inside segments (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// The script ran for the last request of each router, and for no other.
+	data, err := os.ReadFile(ran)
+	must(t, err)
+	if diff := cmp.Diff(strings.Repeat("/x/..y/a.b/...\n", 3), string(data)); diff != "" {
+		t.Errorf("the PATH_INFO of each run of the script (-want +got):\n%s", diff)
+	}
+}
+
+// cutOff reads raw as a client does and reports what came of the body
+// before the connection closed; it fails the test if the response looks
+// complete (the client could not tell that it was cut off).
+func cutOff(t *testing.T, raw string) (status int, body string) {
+	t.Helper()
+	if strings.HasSuffix(raw, "0\r\n\r\n") {
+		t.Errorf("the response ends with the last chunk, as a complete one does: %q", raw)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(raw)), nil)
+	if err != nil {
+		t.Fatalf("read response %q: %v", raw, err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != io.ErrUnexpectedEOF {
+		t.Errorf("reading the body: %v, want io.ErrUnexpectedEOF (a body cut off)", err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// TestCGICutOff: a response the host cannot finish is broken off, without
+// the last chunk, so the client can tell it from a complete one: a script
+// killed by the timeout after it began its body, and one that prints more
+// than MaxOutput. A script killed before its first byte of body gets a
+// clean 504, even if it had printed its header.
+func TestCGICutOff(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"cut.sh":         "printf 'Content-Type: text/plain\\n\\nfirst\\n'; sleep 60",
+		"header-only.sh": "printf 'Content-Type: text/plain\\n\\n'; sleep 60",
+		"silent.sh":      "sleep 60; printf 'Content-Type: text/plain\\n\\nlate\\n'",
+		"big.sh":         "printf 'Content-Type: text/plain\\n\\n0123456789ABCDEF'; sleep 60",
+	} {
+		writeScript(t, dir, name, body)
+	}
+	// The timeout must leave the scripts time to print their header:
+	// they do so at once, so half a second is plenty.
+	const timeout = 500 * time.Millisecond
+	addr, logged := startHost(t, &cgi.Handler{Dir: dir, Timeout: timeout}, "mux")
+
+	t.Run("killed mid-body", func(t *testing.T) {
+		raw := roundTrip(t, addr, get("/cgi-bin/cut.sh"))
+		want := "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: (set aside)\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			"6\r\nfirst\n\r\n" // and then the close, without "0\r\n\r\n"
+		if diff := cmp.Diff(want, withoutDate(raw)); diff != "" {
+			t.Errorf("response (-want +got):\n%s", diff)
+		}
+		if status, body := cutOff(t, raw); status != 200 || body != "first\n" {
+			t.Errorf("the client read %d %q before the cut, want 200 \"first\\n\"", status, body)
+		}
+		// The host logs before it breaks the response off.
+		if want := "cut.sh: killed after 500ms: response cut off"; !strings.Contains(logged.String(), want) {
+			t.Errorf("the log does not say %q:\n%s", want, logged.String())
+		}
+	})
+	for _, script := range []string{"header-only.sh", "silent.sh"} {
+		t.Run("killed before its body: "+script, func(t *testing.T) {
+			got := do(t, addr, get("/cgi-bin/"+script))
+			if diff := cmp.Diff(result{504, nil, "Gateway Timeout\n"}, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if want := script + ": no answer within 500ms: 504"; !strings.Contains(logged.String(), want) {
+				t.Errorf("the log does not say %q:\n%s", want, logged.String())
+			}
+		})
+	}
+	t.Run("over MaxOutput", func(t *testing.T) {
+		addr, logged := startHost(t, &cgi.Handler{Dir: dir, Timeout: testTimeout, MaxOutput: 10}, "mux")
+		// The first 10 bytes are sent (in one chunk or more, as the
+		// script's writes come), then the response is broken off.
+		if status, body := cutOff(t, roundTrip(t, addr, get("/cgi-bin/big.sh"))); status != 200 || body != "0123456789" {
+			t.Errorf("the client read %d %q before the cut, want 200 \"0123456789\"", status, body)
+		}
+		if want := "big.sh: output over 10 bytes: response cut off"; !strings.Contains(logged.String(), want) {
+			t.Errorf("the log does not say %q:\n%s", want, logged.String())
+		}
+	})
+}
+
+// TestCGIHalfClose: a client that shuts down its sending side after its
+// request (shutdown(SHUT_WR)) still reads the answer (RFC 9112 section
+// 9.6): the script runs to its end. The server's watch reads end of file
+// and ends the request's context, as when a client hangs up; the host
+// must not take that for a client that left. "at once" half-closes as a
+// client does; "after the watch" runs the host only once the request's
+// context has ended, which the half-close alone brought about.
+func TestCGIHalfClose(t *testing.T) {
+	want := result{200, map[string]string{"Content-Type": "text/plain; charset=utf-8"}, "Hello from a CGI script, run by part4-concurrency.\n"}
+	for _, waitForTheWatch := range []bool{false, true} {
+		name := "at once"
+		if waitForTheWatch {
+			name = "after the watch"
+		}
+		t.Run(name, func(t *testing.T) {
+			host := &cgi.Handler{Dir: scripts(t), Timeout: testTimeout}
+			var addr string
+			var logged *syncBuffer
+			if !waitForTheWatch {
+				addr, logged = startHost(t, host, "mux")
+			} else {
+				logged = completeHost(t, host)
+				addr = startOurs(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					select {
+					case <-r.Context().Done():
+						host.ServeHTTP(w, r)
+					case <-time.After(testTimeout):
+						http.Error(w, "the request's context never ended", http.StatusInternalServerError)
+					}
+				}))
+			}
+			conn := dial(t, addr)
+			io.WriteString(conn, get("/cgi-bin/hello.sh"))
+			must(t, conn.(*net.TCPConn).CloseWrite())
+			raw := readResponse(t, conn, "GET")
+			if diff := cmp.Diff(want, parseResponse(t, raw, "GET", "Content-Type")); diff != "" {
+				t.Errorf("response (-want +got):\n%s", diff)
+			}
+			// Anything the host logs, it logs before the response ends.
+			if got := logged.String(); got != "" {
+				t.Errorf("the host logged:\n%s", got)
+			}
+		})
+	}
+}
+
+// TestCGIUnsupported: where scripts cannot run (not Unix), /cgi-bin/
+// answers 501 with the reason. (On Unix, every other test runs them.)
+func TestCGIUnsupported(t *testing.T) {
+	err := cgi.Unsupported()
+	if err == nil {
+		t.Skip("scripts run on this system")
+	}
+	addr := startOurs(t, &cgi.Handler{Dir: scripts(t), Prefix: "/cgi-bin/"})
+	if diff := cmp.Diff(result{501, nil, err.Error() + "\n"}, do(t, addr, get("/cgi-bin/hello.sh"))); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -430,6 +429,62 @@ func TestShutdownTimesOut(t *testing.T) {
 	}
 }
 
+// TestCapGivesWay: at MaxConns, a client that made its request and stays
+// connected must not lock the next client out until the idle timeout: the
+// server closes the kept-alive connection that waits for its next
+// request, never the one in the middle of a request.
+func TestCapGivesWay(t *testing.T) {
+	g := newGate()
+	srv := &Server{Handler: g, MaxConns: 2, ReadTimeout: testTimeout, IdleTimeout: time.Hour}
+	addr := startServer(t, srv.Serve)
+
+	busy := dial(t, addr) // in the middle of a request
+	send(t, busy, get("/slow"))
+	<-g.started
+	idle := dial(t, addr) // had its answer, and stays
+	send(t, idle, get("/first"))
+	readResponse(t, idle, "GET")
+
+	// A third client, past the cap: served, whether the idle connection
+	// had begun to wait when it came or begins after.
+	third := dial(t, addr)
+	send(t, third, get("/third"))
+	if got := parseResponse(t, readResponse(t, third, "GET"), "GET"); got.Body != "done /third" {
+		t.Errorf("the third client: %+v", got)
+	}
+	if got := readAll(t, idle); got != "" {
+		t.Errorf("the idle connection: got %q, want it closed", got)
+	}
+	close(g.release)
+	if got := parseResponse(t, readResponse(t, busy, "GET"), "GET"); got.Body != "done /slow" {
+		t.Errorf("the request in flight: %+v", got)
+	}
+}
+
+// TestShutdownClosesSilentConnections: a connection that has not sent a
+// byte of its first request has nothing in flight: Shutdown closes it at
+// once, as it does a kept-alive one, instead of waiting for it.
+func TestShutdownClosesSilentConnections(t *testing.T) {
+	srv := &Server{Handler: newGate()} // no timeouts: only Shutdown can end the wait
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	silent := dial(t, ln.Addr().String())
+	if !eventually(func() bool { return waitsForFirstRequest(srv) }) {
+		t.Fatal("the server never began to wait for the first request")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v, want nil at once", err)
+	}
+	if got := readAll(t, silent); got != "" {
+		t.Errorf("the silent connection: got %q, want it closed", got)
+	}
+	<-served
+}
+
 // TestHijack: a handler takes the connection over, as a WebSocket library
 // does after its handshake (RFC 9110 section 7.8, Upgrade): it answers
 // 101 itself and then speaks its own protocol on the raw connection; here
@@ -483,16 +538,6 @@ func TestHijack(t *testing.T) {
 	if got := do(t, addr, get("/")); got.Status != http.StatusUpgradeRequired {
 		t.Errorf("without Upgrade: %+v", got)
 	}
-}
-
-// TestMain removes the program process_test.go builds, once every test
-// has run.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binaryDir != "" {
-		os.RemoveAll(binaryDir)
-	}
-	os.Exit(code)
 }
 
 // TestIdleConnectionHoldsNoBuffers: between requests a kept-alive
@@ -559,7 +604,18 @@ func isIdle(srv *Server) bool {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	for c := range srv.conns {
-		return c.idle
+		return c.idle && !c.idleSince.IsZero()
+	}
+	return false
+}
+
+// waitsForFirstRequest reports whether srv's one connection is idle
+// before its first request.
+func waitsForFirstRequest(srv *Server) bool {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	for c := range srv.conns {
+		return c.idle && c.idleSince.IsZero()
 	}
 	return false
 }

@@ -30,7 +30,7 @@ func main() {
 	readTimeout := flag.Duration("read-timeout", 30*time.Second, "how long a client has to send a whole request, body included")
 	writeTimeout := flag.Duration("write-timeout", 30*time.Second, "how long the server has to answer, from the end of the request's head")
 	idleTimeout := flag.Duration("idle-timeout", 30*time.Second, "how long a kept-alive connection may wait for its next request")
-	maxConns := flag.Int("max-conns", 0, "goroutine model: the most connections served at once; 0 for no cap")
+	maxConns := flag.Int("max-conns", 0, "the most connections served at once (process model: children); 0 for no cap (process model: 256)")
 	shutdownTimeout := flag.Duration("shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, how long requests in flight have to finish")
 	reap := flag.Bool("reap", true, "process model: collect the children that exit (false leaves zombies)")
 	parentCloses := flag.Bool("parent-closes", true, "process model: the parent closes its copies of each connection (false: the client never sees the end)")
@@ -58,6 +58,9 @@ func main() {
 		Dir: scriptsDir(*cgiDir), Prefix: "/cgi-bin/", Timeout: *cgiTimeout,
 		Software: "part4-concurrency", Log: logger,
 	}
+	if err := cgi.Unsupported(); err != nil {
+		logger.Print(err) // the rest of the site is served all the same
+	}
 	// The application: an http.Handler, built without knowing which
 	// server will run it.
 	handler, err := site.New(pages, *filesDir, *router, cgiBin)
@@ -80,6 +83,9 @@ func main() {
 	case Goroutine, Process, Iterative:
 	default:
 		log.Fatalf("-model %q: use goroutine, process or iterative", *model)
+	}
+	if srv.Model == Process && !processModelSupported {
+		log.Fatal("-model process needs a Unix system (fork/exec with an inherited socket, SIGCHLD and waitpid); use -model goroutine")
 	}
 	// The server, ours or net/http's running the very same handler, so
 	// that the two can be compared: both stop the same way.
@@ -114,11 +120,26 @@ func main() {
 		if !inChild {
 			logger.Printf("shutting down: requests in flight have %v to finish (Ctrl-C again to stop now)", *shutdownTimeout)
 		}
-		sctx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
+		timeout := *shutdownTimeout
+		if srv.Model == Process && !inChild && server == srv {
+			// Each child has the same timeout, from our SIGTERM, and then
+			// stops its request itself: an upload cut off removes its
+			// temporary file. Only a child still there after that (stuck)
+			// is killed, which leaves no chance to clean up.
+			timeout += childGrace
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		if err := server.Shutdown(sctx); err != nil {
 			logger.Printf("shutdown: %v: closing the rest", err)
 			server.Close()
+			// Close cuts the requests in flight, and their handlers end
+			// on their own soon after (a read fails, an upload removes
+			// its temporary file): give them a moment before the
+			// program exits under them.
+			cctx, cancel := context.WithTimeout(context.Background(), childGrace)
+			defer cancel()
+			server.Shutdown(cctx)
 		}
 	}()
 
@@ -153,6 +174,11 @@ func main() {
 	<-stopped
 	logger.Printf("stopped")
 }
+
+// childGrace is how much longer than a child the parent of the process
+// model waits on shutdown, and how long handlers cut off by Close have to
+// end before the program exits.
+const childGrace = 2 * time.Second
 
 // scriptsDir returns the folder of CGI scripts, as an absolute path: dir
 // if given, else the part's own cgi-bin folder, found from the repository

@@ -1,3 +1,5 @@
+//go:build unix
+
 // The process model: a process per connection, LSBAWS part 3's fork, the
 // Go way.
 //
@@ -31,6 +33,10 @@ import (
 // childEnv marks a process as a child of the process model: its fd 3 is
 // the connection to serve.
 const childEnv = "PART4_CHILD"
+
+// processModelSupported: this system has what the process model needs
+// (process_other.go says false elsewhere; main checks it for -model).
+const processModelSupported = true
 
 // startChild starts a new process of this program to serve conn.
 func (s *Server) startChild(conn net.Conn) {
@@ -75,6 +81,7 @@ func (s *Server) startChild(conn net.Conn) {
 	s.mu.Unlock()
 	if err != nil {
 		s.logf("process model: start child: %v", err)
+		s.giveSlotBack() // no child will be reaped for it
 	} else {
 		// The reaper collects the child with wait4, not with cmd.Wait:
 		// Release frees what os.Process holds (a pidfd on Linux) without
@@ -103,6 +110,12 @@ func (s *Server) startChild(conn net.Conn) {
 // many children that exited (LSBAWS 3g). So each signal leads to a loop
 // of wait4(-1, WNOHANG) calls, until none is left to collect.
 func (s *Server) reapChildren() (stop func()) {
+	// SIGUSR1 asks a child to give way (askChildrenToGiveWay). A child
+	// that is still starting, before its Go runtime handles signals,
+	// would die of it, as of any signal it does not handle: so the parent
+	// ignores it, and its children start with it ignored (an ignored
+	// signal stays ignored across fork and exec) until they ask for it.
+	signal.Ignore(syscall.SIGUSR1)
 	sigchld := make(chan os.Signal, 1)
 	signal.Notify(sigchld, syscall.SIGCHLD)
 	done := make(chan struct{})
@@ -143,14 +156,33 @@ func (s *Server) reapNow() {
 			return
 		}
 		if status.Signaled() {
-			s.logf("child %d: killed by %v", pid, status.Signal())
+			s.logf("child %d: ended by signal %d (%v)", pid, status.Signal(), status.Signal())
 		} else if code := status.ExitStatus(); code != 0 {
 			s.logf("child %d: exit status %d", pid, code)
 		}
 		s.mu.Lock()
+		_, ours := s.children[pid]
 		delete(s.children, pid)
 		s.checkDone()
 		s.mu.Unlock()
+		if ours {
+			s.giveSlotBack() // the child's connection has ended: the next may come
+		}
+	}
+}
+
+// askChildrenToGiveWay is takeSlot's giveWay for the process model: the
+// parent cannot close a connection a child serves, nor see which children
+// wait between two requests, so it asks them all, with SIGUSR1. A child
+// that waits for its client's next request closes the connection and
+// exits (its slot comes back when it is reaped); one serving a request
+// finishes it, then does the same. nginx, too, closes its idle keep-alive
+// connections in batches when it runs out.
+func (s *Server) askChildrenToGiveWay() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for pid := range s.children {
+		syscall.Kill(pid, syscall.SIGUSR1)
 	}
 }
 
@@ -182,6 +214,19 @@ func (s *Server) serveChild() error {
 	if err != nil {
 		return err
 	}
+	// SIGUSR1: the parent is at its cap and asks for idle connections
+	// back (askChildrenToGiveWay).
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer func() {
+		signal.Stop(usr1)
+		close(usr1)
+	}()
+	go func() {
+		for range usr1 {
+			s.giveWay(true)
+		}
+	}()
 	s.serveConn(conn)
 	return nil
 }

@@ -1,4 +1,4 @@
-//go:build linux
+//go:build unix
 
 package main
 
@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,8 +25,9 @@ import (
 
 // The process model's tests. Its children are new processes of the
 // program itself, so these tests build the program and run it, as a
-// learner does, and look at its processes and descriptors in /proc
-// (hence Linux only).
+// learner does (hence Unix only, as the process model), and look at its
+// processes and descriptors in /proc (those tests skip elsewhere than on
+// Linux).
 
 var (
 	binaryOnce sync.Once
@@ -52,6 +54,16 @@ func buildBinary(t *testing.T) string {
 		t.Fatal(binaryErr)
 	}
 	return binaryPath
+}
+
+// TestMain removes the program buildBinary builds, once every test has
+// run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryDir != "" {
+		os.RemoveAll(binaryDir)
+	}
+	os.Exit(code)
 }
 
 // program is a running server program.
@@ -102,6 +114,15 @@ func startProgram(t *testing.T, args ...string) *program {
 		<-p.exited
 	})
 	return p
+}
+
+// needProc skips a test that looks at the program in /proc, where there
+// is none in Linux's format.
+func needProc(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the program's children and descriptors from /proc: Linux only")
+	}
 }
 
 // children returns the process ids of pid's children and their states.
@@ -176,6 +197,7 @@ func TestProcessModelServesConcurrently(t *testing.T) {
 // and as many descriptors open as before: it closed its copies of every
 // connection and reaped every child.
 func TestProcessModelCleansUp(t *testing.T) {
+	needProc(t)
 	p := startProgram(t, "-model", "process")
 	getClose(t, p.addr, "/") // the first request may open what stays open
 	before := openFiles(t, p.pid)
@@ -212,6 +234,7 @@ func TestProcessModelCleansUp(t *testing.T) {
 // stays in the process table as a zombie (state Z, <defunct> in ps) until
 // the parent waits for it. A SIGTERM still reaps them as the parent stops.
 func TestProcessModelZombies(t *testing.T) {
+	needProc(t)
 	p := startProgram(t, "-model", "process", "-reap=false")
 	const n = 20
 	for range n {
@@ -242,6 +265,7 @@ func TestProcessModelZombies(t *testing.T) {
 // parent still holds one (-parent-closes=false), so the connection does
 // not end and the client never sees the close it was promised.
 func TestProcessModelParentKeepsCopies(t *testing.T) {
+	needProc(t)
 	for _, tt := range []struct {
 		parentCloses bool
 		want         string
@@ -302,6 +326,69 @@ func TestProcessModelShutdown(t *testing.T) {
 	<-p.exited
 	if code := p.state.ExitCode(); code != 0 {
 		t.Errorf("exit status %d, want 0; log:\n%s", code, p.log.String())
+	}
+}
+
+// TestProcessModelCap: -max-conns caps the children, as Apache's
+// MaxRequestWorkers does: past it, a client waits until a child ends,
+// instead of costing the machine another process.
+func TestProcessModelCap(t *testing.T) {
+	needProc(t)
+	p := startProgram(t, "-model", "process", "-max-conns", "2")
+	a, b := dial(t, p.addr), dial(t, p.addr) // two silent clients
+	if !eventually(func() bool { return len(children(t, p.pid)) == 2 }) {
+		t.Fatalf("children: %v, want 2", children(t, p.pid))
+	}
+	c := dial(t, p.addr)
+	send(t, c, get("/echo/third"))
+	// No child may serve c while a and b hold both slots. That it does
+	// not can only be seen by waiting a little: a wrong answer would come
+	// within milliseconds, a right one never comes.
+	c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if n, err := c.Read(make([]byte, 1)); n > 0 || !isTimeout(err) {
+		t.Fatalf("the third client was served past the cap (%d bytes, %v); children: %v", n, err, children(t, p.pid))
+	}
+	c.SetReadDeadline(time.Now().Add(testTimeout))
+	if n := len(children(t, p.pid)); n > 2 {
+		t.Errorf("%d children, want at most 2", n)
+	}
+	// a ends: its child exits, is reaped, and c's turn comes.
+	send(t, a, get("/echo/first", "Connection: close\r\n"))
+	readAll(t, a)
+	if got := parseResponse(t, readResponse(t, c, "GET"), "GET"); got.Body != "third" {
+		t.Errorf("the third client, once a slot is free: %+v", got)
+	}
+	b.Close()
+}
+
+// TestProcessModelShutdownRemovesUploads: SIGTERM with uploads in flight
+// that do not finish in time. Each child stops its upload at its own
+// shutdown timeout and removes the temporary file; the parent waits a
+// little longer than the children before it kills, so none is killed in
+// the middle of that, and nothing half-written is left.
+func TestProcessModelShutdownRemovesUploads(t *testing.T) {
+	files := t.TempDir()
+	p := startProgram(t, "-model", "process", "-shutdown-timeout", "500ms", "-files", files)
+	for i := range 3 {
+		conn := dial(t, p.addr)
+		send(t, conn, fmt.Sprintf("PUT /files/up%d HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\nthe start", i))
+	}
+	temporary := func() []string {
+		names, err := filepath.Glob(filepath.Join(files, ".upload-*"))
+		must(t, err)
+		return names
+	}
+	if !eventually(func() bool { return len(temporary()) == 3 }) {
+		t.Fatalf("temporary files: %v, want 3", temporary())
+	}
+	must(t, syscall.Kill(p.pid, syscall.SIGTERM))
+	<-p.exited
+	<-p.logEnd
+	if got := temporary(); len(got) != 0 {
+		t.Errorf("left behind: %v", got)
+	}
+	if log := p.log.String(); strings.Contains(log, "ended by signal") {
+		t.Errorf("a child was killed:\n%s", log)
 	}
 }
 

@@ -69,10 +69,15 @@ type Server struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 
-	// MaxConns caps the connections served at once in the goroutine
-	// model: at the cap the server stops accepting, and the kernel's
-	// backlog holds the next clients until a connection ends (as
-	// golang.org/x/net/netutil.LimitListener does). Zero means no cap.
+	// MaxConns caps the connections served at once, in every model: at
+	// the cap the server stops accepting, and the kernel's backlog holds
+	// the next clients until a connection ends (as
+	// golang.org/x/net/netutil.LimitListener does for net/http). In the
+	// process model it caps the children, as Apache's MaxRequestWorkers
+	// does; zero there means defaultMaxChildren (and with LeaveZombies,
+	// whose children are never reaped, no slot ever comes back: the cap
+	// soon stops the server, one more reason to reap). In the other
+	// models zero means no cap.
 	MaxConns int
 
 	// Process model only, two switches for the lessons of process.go:
@@ -91,6 +96,9 @@ type Server struct {
 	// connection and each handler's panic. Nil discards them.
 	Log *log.Logger
 
+	describeOnce sync.Once
+	described    *http.Server // the server as handlers see it (asHTTPServer)
+
 	// Buffers a connection borrows while it serves a request and gives
 	// back while it waits for the next one: an idle connection then holds
 	// no buffer but conn.next, and a new connection allocates none (see
@@ -99,6 +107,11 @@ type Server struct {
 	writers     freeList[*bufio.Writer]
 	bodyWriters freeList[*bufio.Writer]
 
+	// slots holds a token per connection being served (per child in the
+	// process model); nil when there is no cap. See takeSlot.
+	slotsOnce sync.Once
+	slots     chan struct{}
+
 	// What the server is serving, for Shutdown: its listeners, its
 	// connections and (process model) its children. Guarded by mu.
 	mu           sync.Mutex
@@ -106,6 +119,7 @@ type Server struct {
 	conns        map[*conn]bool
 	children     map[int]bool
 	shuttingDown bool
+	clientWaits  bool          // at the cap, a client waits for a slot (giveWay)
 	stopped      atomic.Bool   // shuttingDown, read without mu on every response
 	stopping     chan struct{} // closed when Shutdown or Close begins
 	allDone      chan struct{} // closed when shutting down and nothing is left
@@ -130,27 +144,14 @@ func (s *Server) Serve(ln net.Listener) error {
 			}
 		}()
 	}
-	// slots holds a token per connection being served: at MaxConns the
-	// loop waits for one to be given back before it accepts again.
-	var slots chan struct{}
-	if s.MaxConns > 0 && s.model() == Goroutine {
-		slots = make(chan struct{}, s.MaxConns)
-	}
 	var backoff time.Duration
 	for {
-		if slots != nil {
-			select {
-			case slots <- struct{}{}:
-			case <-s.stoppingChan():
-				return http.ErrServerClosed
-			}
-		}
 		// Accept blocks until the kernel has completed a TCP handshake
 		// with a client and hands us a new socket for that client alone;
 		// ln keeps listening for the next one. (LSBAWS 3f: a signal
 		// interrupting accept fails it with EINTR in C and old Pythons;
 		// Go's net package retries for us.)
-		conn, err := ln.Accept()
+		rwc, err := ln.Accept()
 		if err != nil {
 			if s.isStopping() {
 				return http.ErrServerClosed
@@ -166,29 +167,108 @@ func (s *Server) Serve(ln net.Listener) error {
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				s.logf("accept: %v; retrying in %v", err, backoff)
 				time.Sleep(backoff)
-				if slots != nil {
-					<-slots
-				}
 				continue
 			}
 			return fmt.Errorf("accept: %w", err)
 		}
 		backoff = 0
+		// At the cap, the loop waits here for a connection to end before
+		// it accepts again (see takeSlot).
+		if !s.takeSlot() {
+			rwc.Close()
+			return http.ErrServerClosed
+		}
 		// The lesson of part 4 is this switch: who serves the connection
 		// while the loop goes back to Accept.
 		switch s.model() {
 		case Iterative:
-			s.serveConn(conn) // nobody: the loop waits
+			s.serveConn(rwc) // nobody: the loop waits
+			s.giveSlotBack()
 		case Process:
-			s.startChild(conn) // a new process (process.go)
+			s.startChild(rwc) // a new process (process.go); its slot comes back when it is reaped
 		default:
 			go func() { // a new goroutine
-				s.serveConn(conn)
-				if slots != nil {
-					<-slots
-				}
+				s.serveConn(rwc)
+				s.giveSlotBack()
 			}()
 		}
+	}
+}
+
+// defaultMaxChildren caps the process model's children when MaxConns is
+// zero: a process costs megabytes, and a flood of silent connections must
+// not fork the machine to its knees. Apache's prefork server caps its
+// children at 256 by default (MaxRequestWorkers) for the same reason.
+const defaultMaxChildren = 256
+
+// takeSlot takes a token for a connection the loop has just accepted, and
+// reports false if the server stops first. At the cap it waits for a
+// connection to end, holding the one it accepted; the next clients wait
+// in the kernel's backlog, since the loop does not call Accept.
+//
+// While it waits, the server gives way (giveWay): a client that stays
+// connected after its request must not lock the others out for the idle
+// timeout. nginx does the same with its idle keep-alive connections.
+func (s *Server) takeSlot() bool {
+	s.slotsOnce.Do(func() {
+		switch n := s.MaxConns; {
+		case n > 0:
+			s.slots = make(chan struct{}, n)
+		case s.model() == Process:
+			s.slots = make(chan struct{}, defaultMaxChildren)
+		}
+	})
+	if s.slots == nil {
+		return true
+	}
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	default:
+	}
+	if s.model() == Process {
+		s.askChildrenToGiveWay()
+	} else {
+		s.giveWay(true)
+		defer s.giveWay(false)
+	}
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	case <-s.stoppingChan():
+		return false
+	}
+}
+
+// giveSlotBack returns the token of a connection that has ended.
+func (s *Server) giveSlotBack() {
+	if s.slots != nil {
+		<-s.slots
+	}
+}
+
+// giveWay says whether a client waits for a slot. While one does, the
+// kept-alive connection that has waited longest for its next request is
+// closed at once, and each connection that finishes a request closes
+// instead of waiting for the next one (setIdle). Its client sees the
+// close as it would at the idle timeout, and opens a new connection for
+// its next request. A connection in the middle of a request is never
+// closed for this, nor one that has not yet sent its first.
+func (s *Server) giveWay(waiting bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clientWaits = waiting
+	if !waiting {
+		return
+	}
+	var oldest *conn
+	for c := range s.conns {
+		if c.idle && !c.idleSince.IsZero() && (oldest == nil || c.idleSince.Before(oldest.idleSince)) {
+			oldest = c
+		}
+	}
+	if oldest != nil {
+		oldest.rwc.Close()
 	}
 }
 
@@ -219,7 +299,11 @@ type conn struct {
 	r      *connReader
 	br     *bufio.Reader // nil while idle: the buffers are the free lists'
 	bw     *bufio.Writer
-	idle   bool // waiting for a request: Shutdown may close it (s.mu)
+	// idle: waiting for a request, so Shutdown may close it; idleSince:
+	// when a kept-alive connection began to wait for its next request
+	// (zero while it waits for its first). Both guarded by s.mu.
+	idle      bool
+	idleSince time.Time
 
 	hijacked bool // a handler took the connection over (see Hijack)
 
@@ -243,10 +327,11 @@ func (s *Server) serveConn(rwc net.Conn) {
 
 	for first := true; ; first = false {
 		// Wait for the first byte of the next request: for the first
-		// request this is part of reading it; between requests, the
-		// connection is idle, and IdleTimeout bounds the wait.
-		if !first && !s.setIdle(c, true) {
-			break // shutting down
+		// request ReadHeaderTimeout bounds the wait, between requests
+		// IdleTimeout does. Either way the connection is idle: nothing is
+		// in flight, so Shutdown closes it at once.
+		if !s.setIdle(c, true, !first) {
+			break // shutting down, or a client waits at the cap
 		}
 		start := time.Now()
 		if first {
@@ -255,7 +340,7 @@ func (s *Server) serveConn(rwc net.Conn) {
 			rwc.SetReadDeadline(deadline(start, s.idleTimeout()))
 		}
 		err := s.waitForRequest(c)
-		if !first && !s.setIdle(c, false) {
+		if !s.setIdle(c, false, false) {
 			break // Shutdown closed it while it was idle
 		}
 		if err != nil {
@@ -569,13 +654,21 @@ func (s *Server) forget(c *conn) {
 	s.checkDone()
 }
 
-// setIdle marks c as waiting for a request (idle) or as serving one. It
-// reports false when the server is shutting down: an idle connection is
-// then closed, not kept.
-func (s *Server) setIdle(c *conn, idle bool) bool {
+// setIdle marks c as waiting for a request (idle), between two requests
+// if keptAlive, or as serving one. It reports false when the connection
+// must close instead: the server is shutting down, or (kept alive) a
+// client waits at the cap.
+func (s *Server) setIdle(c *conn, idle, keptAlive bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.idle = idle
+	c.idleSince = time.Time{}
+	if keptAlive {
+		c.idleSince = time.Now()
+		if s.clientWaits {
+			return false
+		}
+	}
 	return !s.shuttingDown
 }
 

@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -54,9 +53,26 @@ type Handler struct {
 
 // ServeHTTP runs the script the request names.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := Unsupported(); err != nil {
+		// 501: the server lacks what the request needs (RFC 9110 section
+		// 15.6.2), here on this system.
+		http.Error(w, err.Error(), http.StatusNotImplemented)
+		return
+	}
 	name, pathInfo, ok := h.script(r)
 	if !ok {
 		http.NotFound(w, r)
+		return
+	}
+	if hasDotSegment(pathInfo) {
+		// PATH_TRANSLATED is PATH_INFO mapped into the document root (RFC
+		// 3875 section 4.1.6): "/x/../../../etc/passwd" would map to
+		// /etc/passwd, and a script that opens PATH_TRANSLATED would
+		// serve it. Routers clean "/../" out of a path, but not "%2e%2e",
+		// which only decoding turns into "..", and chi passes even a
+		// literal one. A client error (400), said plainly, rather than a
+		// path quietly changed into another.
+		http.Error(w, `the path after the script's name has a "." or ".." segment: PATH_TRANSLATED would not stay inside the document root`, http.StatusBadRequest)
 		return
 	}
 	// The script must read exactly CONTENT_LENGTH bytes (RFC 3875 section
@@ -68,12 +84,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ctx := r.Context()
+	// What ends a script early: the timeout, and a write to the client
+	// that fails (copyBody). Not the request's context: it also ends when
+	// the client half-closes, shutting down only its sending side once
+	// its request is out (shutdown(SHUT_WR), as nc -N does). The server's
+	// watch reads end of file then, as when the client hangs up, and
+	// cannot tell the two apart. But a half-closed client still reads the
+	// answer (RFC 9112 section 9.6), and killing the script would answer
+	// it 502 instead. net/http/cgi never kills a script on cancellation
+	// either. WithoutCancel keeps the context's values, not its end.
+	ctx := context.WithoutCancel(r.Context())
 	if h.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, h.Timeout)
 		defer cancel()
 	}
+	timedOut := func() bool { return ctx.Err() == context.DeadlineExceeded }
 	// The file itself is run, never a shell with a command line built
 	// from the request: nothing the client sends is ever parsed as a
 	// command. Header values reach the script only as data in its
@@ -87,8 +113,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cmd.Dir = h.Dir
 	cmd.Env = h.environ(r, name, pathInfo)
 	// Its own process group, so that the kill reaches whatever it started.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	ownGroup(cmd)
+	cmd.Cancel = func() error { return killGroup(cmd.Process) }
 	cmd.WaitDelay = time.Second // then Wait stops waiting for the pipes
 	if r.ContentLength > 0 {
 		cmd.Stdin = io.LimitReader(r.Body, r.ContentLength)
@@ -104,19 +130,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Whatever happens next, the process is waited for: a child that is
-	// never waited for stays a zombie in the process table.
-	clientGone := false
+	// never waited for stays a zombie in the process table. This runs
+	// also when the handler aborts the response (panic below).
+	drain := true          // false: nobody wants the rest, kill it now
+	timeoutLogged := false // the log already says the timeout struck
 	defer func() {
 		// Let the script finish (within the timeout), reading and
 		// dropping what it still prints: it may explain on stderr what
 		// went wrong. Then kill what is left of its process group, if
 		// anything. Until Wait, the process's id cannot be reused, so the
 		// signal cannot hit a stranger.
-		if !clientGone {
+		if drain {
 			io.Copy(io.Discard, io.LimitReader(stdout, h.maxOutput()))
 		}
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		if err := cmd.Wait(); err != nil && ctx.Err() == context.DeadlineExceeded {
+		killGroup(cmd.Process)
+		if err := cmd.Wait(); err != nil && timedOut() && !timeoutLogged {
 			h.logf("%s: killed after %v", name, h.Timeout)
 		}
 	}()
@@ -124,8 +152,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out := bufio.NewReaderSize(stdout, 4<<10)
 	header, status, err := readHeader(out)
 	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			h.fail(w, http.StatusGatewayTimeout, name, "no answer within %v", h.Timeout)
+		if timedOut() {
+			// A killed script's output just ends: the timeout, not
+			// the script, cut its header short.
+			timeoutLogged = true
+			h.fail(w, http.StatusGatewayTimeout, name, "no answer within %v: 504", h.Timeout)
 			return
 		}
 		h.fail(w, http.StatusBadGateway, name, "%v", err)
@@ -148,14 +179,63 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case status == 0:
 		status = http.StatusOK
 	}
-	for k, vv := range header {
-		w.Header()[k] = vv
-	}
-	w.WriteHeader(status)
 	if r.Method == "HEAD" {
+		sendHead(w, header, status) // no body to wait for
 		return
 	}
-	clientGone = !h.copyBody(w, out, name)
+
+	// The head goes out with the first bytes of the body (or at its end):
+	// until then, a script that the timeout kills can still get a clean
+	// 504. Once something was sent, the status cannot change, and the
+	// only honest way to say "this response is incomplete" is to break it
+	// off: panic(http.ErrAbortHandler) makes the server close the
+	// connection without the last chunk (RFC 9112 section 7.1), so the
+	// client sees a truncated body, not a complete success. (net/http's
+	// server and ours both treat that panic as a silent abort.)
+	sent, end := h.copyBody(w, out, header, status)
+	if end == bodyDone && timedOut() {
+		// The copy met the end of the output because the script was
+		// killed, not because it had finished.
+		end = bodyTimedOut
+	}
+	switch end {
+	case bodyDone:
+		if !sent {
+			sendHead(w, header, status) // an empty body
+		}
+		return
+	case bodyTimedOut:
+		timeoutLogged = true
+		if !sent {
+			h.fail(w, http.StatusGatewayTimeout, name, "no answer within %v: 504", h.Timeout)
+			return
+		}
+		h.logf("%s: killed after %v: response cut off", name, h.Timeout)
+	case bodyTooLong:
+		h.logf("%s: output over %d bytes: response cut off", name, h.maxOutput())
+	case bodyOverLength:
+		h.logf("%s: body longer than its Content-Length: response cut off", name)
+	case clientGone:
+		// Not the script's failure: nobody is left to read it. Nothing
+		// to break off either, so the handler returns as usual (and the
+		// access log has its line).
+		h.logf("%s: the client went away: script stopped", name)
+		drain = false
+		return
+	}
+	drain = false // stop it: nobody will read the rest
+	panic(http.ErrAbortHandler)
+}
+
+// hasDotSegment reports whether path has a "." or ".." segment (RFC 3986
+// section 3.3), which could make it climb when joined to a folder.
+func hasDotSegment(path string) bool {
+	for seg := range strings.SplitSeq(path, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // script returns the script a request names and the path after it, or
@@ -292,6 +372,18 @@ func readHeader(out *bufio.Reader) (http.Header, int, error) {
 			if header.Get(name) != "" || name == "Status" && status != 0 {
 				return nil, 0, fmt.Errorf("%s twice", name)
 			}
+		case "Content-Length":
+			// A script may give its body's length, and the server sends
+			// the field on as it is: so it must be what HTTP allows,
+			// 1*DIGIT (RFC 9110 section 8.6). "+6", "6 6" or "0x6" would
+			// each be read one way by one client and another way, or not
+			// at all, by the next; two fields, the same.
+			if _, twice := header[name]; twice {
+				return nil, 0, fmt.Errorf("%s twice", name)
+			}
+			if !allDigits(value) {
+				return nil, 0, fmt.Errorf("malformed Content-Length %q", value)
+			}
 		}
 		if name != "Status" {
 			header.Add(name, value)
@@ -307,6 +399,19 @@ func readHeader(out *bufio.Reader) (http.Header, int, error) {
 	}
 }
 
+// allDigits reports whether s is 1*DIGIT.
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // validFieldName reports whether name is a token (RFC 9110 section 5.6.2).
 func validFieldName(name string) bool {
 	if name == "" {
@@ -320,11 +425,23 @@ func validFieldName(name string) bool {
 	return true
 }
 
+// bodyEnd says how the copy of a script's body ended.
+type bodyEnd int
+
+const (
+	bodyDone       bodyEnd = iota // the output ended
+	bodyTimedOut                  // the output ended because the timeout killed the script
+	bodyTooLong                   // the script printed more than MaxOutput
+	bodyOverLength                // the script printed more than its Content-Length
+	clientGone                    // a write to the client failed
+)
+
 // copyBody sends what the script prints as it prints it: each read is
 // written and flushed, so a script that prints a line a second shows it
-// live. A script that prints more than MaxOutput is cut off. It reports
-// false if the client went away.
-func (h *Handler) copyBody(w http.ResponseWriter, out io.Reader, name string) bool {
+// live. The head (header and status) goes out with the first bytes; sent
+// reports whether it did. A script that prints more than MaxOutput is cut
+// off after MaxOutput bytes.
+func (h *Handler) copyBody(w http.ResponseWriter, out io.Reader, header http.Header, status int) (sent bool, end bodyEnd) {
 	limit := h.maxOutput()
 	rc := http.NewResponseController(w)
 	buf := make([]byte, 32<<10)
@@ -332,27 +449,44 @@ func (h *Handler) copyBody(w http.ResponseWriter, out io.Reader, name string) bo
 	for {
 		n, err := out.Read(buf)
 		if n > 0 {
-			total += int64(n)
-			if total > limit {
-				h.logf("%s: output over %d bytes: cut off", name, limit)
-				return false // stop it: nobody will read the rest
+			cut := total+int64(n) > limit
+			if cut {
+				n = int(limit - total) // send what fits, then stop
 			}
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				return false // the client is gone; the deferred kill ends the script
+			total += int64(n)
+			if !sent {
+				sendHead(w, header, status)
+				sent = true
+			}
+			if _, werr := w.Write(buf[:n]); errors.Is(werr, http.ErrContentLength) {
+				return sent, bodyOverLength
+			} else if werr != nil {
+				return sent, clientGone
 			}
 			if rc.Flush() != nil {
-				return false
+				return sent, clientGone
+			}
+			if cut {
+				return sent, bodyTooLong
 			}
 		}
 		if err != nil {
-			return true
+			return sent, bodyDone
 		}
 	}
 }
 
+// sendHead copies the script's header into w's and writes the status.
+func sendHead(w http.ResponseWriter, header http.Header, status int) {
+	for k, vv := range header {
+		w.Header()[k] = vv
+	}
+	w.WriteHeader(status)
+}
+
 // maxOutput is MaxOutput, or its default.
 func (h *Handler) maxOutput() int64 {
-	if h.MaxOutput == 0 {
+	if h.MaxOutput <= 0 {
 		return 100 << 20
 	}
 	return h.MaxOutput

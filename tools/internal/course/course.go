@@ -96,7 +96,9 @@ func Stop(cmd *exec.Cmd, done <-chan struct{}, grace time.Duration) {
 		return
 	default:
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		grace = 0 // no SIGTERM on Windows: kill at once
+	}
 	select {
 	case <-done:
 	case <-time.After(grace):
