@@ -45,7 +45,7 @@ func (s *Server) serveHTTP(conn net.Conn, br *bufio.Reader, req *Request) (bodyD
 	// The request's context ends when the client goes away or the handler
 	// returns: a handler that started work for this request (a query, a
 	// call to another service) learns that nobody waits for its result.
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(s.baseContext(conn))
 	defer cancel()
 	watch := &clientWatch{conn: conn, cancel: cancel}
 	r, body := newHTTPRequest(ctx, req, br, conn, w)
@@ -73,7 +73,28 @@ func (s *Server) serveHTTP(conn net.Conn, br *bufio.Reader, req *Request) (bodyD
 	// access log middleware, on whichever server runs it; the server logs
 	// only what the application never sees: refusals, dropped clients,
 	// panics and write errors.
-	return (body == nil || body.sawEOF) && !watch.sawData
+	return (body == nil || body.readToEnd()) && !watch.sawData
+}
+
+// baseContext is what each request's context starts from: the values
+// net/http's server puts there, which some handlers and libraries read
+// (and type-assert, so that a missing one is a panic): the server, under
+// http.ServerContextKey, and the address the client connected to, under
+// http.LocalAddrContextKey.
+func (s *Server) baseContext(conn net.Conn) context.Context {
+	ctx := context.WithValue(context.Background(), http.ServerContextKey, s.asHTTPServer())
+	return context.WithValue(ctx, http.LocalAddrContextKey, conn.LocalAddr())
+}
+
+// asHTTPServer returns the *http.Server a handler finds under
+// http.ServerContextKey: the key's documented type is *http.Server, so
+// ours is described as one (its handler and timeouts), made once. It is
+// never started: it only answers a handler that asks how it is served.
+func (s *Server) asHTTPServer() *http.Server {
+	s.describeOnce.Do(func() {
+		s.described = &http.Server{Handler: s.Handler, ReadTimeout: s.ReadTimeout, WriteTimeout: s.WriteTimeout, ErrorLog: s.Log}
+	})
+	return s.described
 }
 
 // runHandler calls the handler and reports whether it returned normally.
@@ -198,50 +219,92 @@ func declaredTrailers(h http.Header) http.Header {
 
 // requestBody is r.Body: the request's body, read from the connection as
 // the handler asks for it.
+//
+// A handler may read the body in one goroutine while it writes the
+// response in another (a proxy, an echo that streams both ways): so no
+// lock that the response needs is ever held across a read from the
+// socket, which may wait for the client for as long as ReadTimeout.
+// readMu keeps two Reads from interleaving (and is all a waiting Read
+// holds); mu guards the fields below it, for a moment at a time.
 type requestBody struct {
-	r              io.Reader // a lengthReader or a chunkedReader
-	w              *responseWriter
-	expectContinue bool        // the client waits for "100 Continue"
-	trailer        http.Header // r.Trailer, filled at the end
-	onEOF          func()      // called once the body is read to its end
-	mu             sync.Mutex  // a handler may read in another goroutine
+	r       io.Reader // a lengthReader or a chunkedReader
+	w       *responseWriter
+	trailer http.Header // r.Trailer, filled at the end
+	onEOF   func()      // called once the body is read to its end
+	readMu  sync.Mutex  // one Read at a time
+
+	mu             sync.Mutex
+	expectContinue bool // the client waits for "100 Continue"
 	sawEOF         bool
 	closed         bool
 }
 
 func (b *requestBody) Read(p []byte) (int, error) {
+	b.readMu.Lock()
+	defer b.readMu.Unlock()
+	if err := b.beforeRead(); err != nil {
+		return 0, err
+	}
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		b.mu.Lock()
+		b.hitEOF()
+		b.mu.Unlock()
+	}
+	return n, err
+}
+
+// beforeRead refuses a read after Close, and sends "100 Continue" before
+// the first one if the client waits for it. The client sent "Expect:
+// 100-continue" and waits for our go-ahead before it sends the body. The
+// handler asking for the body is the go-ahead; a handler that answers
+// without reading it never makes the client send it (RFC 9110 section
+// 10.1.1). net/http waits for the first Read too.
+//
+// mu is held while the 25 bytes go out: that orders them before the
+// response's head, which WriteHeader writes only after noContinue (it
+// waits for mu). It is the one write made under the lock, and it cannot
+// wait on the client as a read can: it is the first byte of this
+// response, and the write deadline bounds it. (net/http holds its
+// writeContinueMu across the same write.)
+func (b *requestBody) beforeRead() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		return 0, http.ErrBodyReadAfterClose
+		return http.ErrBodyReadAfterClose
 	}
 	if b.expectContinue {
-		// The client sent "Expect: 100-continue" and waits for our go-ahead
-		// before it sends the body. The handler asking for the body is the
-		// go-ahead; a handler that answers without reading it never makes
-		// the client send it (RFC 9110 section 10.1.1). net/http waits
-		// for the first Read too.
 		b.expectContinue = false
-		if err := b.w.writeContinue(); err != nil {
-			return 0, err
+		return b.w.writeContinue()
+	}
+	return nil
+}
+
+// hitEOF notes the end of the body: the trailers are known, and the client
+// watch may start. b.mu is held.
+func (b *requestBody) hitEOF() {
+	if b.sawEOF {
+		return
+	}
+	b.sawEOF = true
+	if b.onEOF != nil {
+		b.onEOF()
+	}
+	if cr, ok := b.r.(*chunkedReader); ok && len(cr.trailer) > 0 {
+		if b.trailer == nil {
+			b.trailer = make(http.Header)
+		}
+		for _, f := range cr.trailer {
+			b.trailer.Add(f.Name, f.Value)
 		}
 	}
-	n, err := b.r.Read(p)
-	if err == io.EOF && !b.sawEOF {
-		b.sawEOF = true
-		if b.onEOF != nil {
-			b.onEOF()
-		}
-		if cr, ok := b.r.(*chunkedReader); ok && len(cr.trailer) > 0 {
-			if b.trailer == nil {
-				b.trailer = make(http.Header)
-			}
-			for _, f := range cr.trailer {
-				b.trailer.Add(f.Name, f.Value)
-			}
-		}
-	}
-	return n, err
+}
+
+// readToEnd reports whether the body was read to its end.
+func (b *requestBody) readToEnd() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sawEOF
 }
 
 // Close stops the body: later reads fail. What was not read stays on the
@@ -282,7 +345,7 @@ func (c *clientWatch) start() {
 		case errors.As(err, &ne) && ne.Timeout():
 			// Our own deadline (ReadTimeout, or stop below): not the client.
 		default:
-			c.cancel() // EOF or reset: the client is gone
+			c.cancel() // EOF or reset: the client is gone, or has half-closed and waits
 		}
 	}()
 }
@@ -321,7 +384,6 @@ type responseWriter struct {
 	contentLength int64 // what the head declares, or -1
 	written       int64 // body bytes the handler wrote
 	handlerDone   bool
-	headWritten   bool // the connection has seen anything from us
 	trailers      []string
 
 	// w holds back the first bufferBeforeChunkingSize bytes of the body:
@@ -373,7 +435,6 @@ func (w *responseWriter) WriteHeader(code int) {
 		w.handlerHeader.WriteSubset(w.bw, map[string]bool{"Content-Length": true, "Transfer-Encoding": true})
 		w.bw.WriteString("\r\n")
 		w.bw.Flush()
-		w.headWritten = true
 		return
 	}
 	w.body.noContinue()
@@ -461,12 +522,9 @@ func (w *responseWriter) finish() {
 	}
 }
 
-// writeContinue sends "100 Continue", unless the response has begun.
+// writeContinue sends "100 Continue". The body's beforeRead calls it, with
+// the body's mu held, only while no part of the response has begun.
 func (w *responseWriter) writeContinue() error {
-	if w.wroteHeader || w.headWritten {
-		return nil
-	}
-	w.headWritten = true
 	if _, err := w.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
 		return err
 	}
@@ -474,6 +532,8 @@ func (w *responseWriter) writeContinue() error {
 }
 
 // noContinue notes that the client has an answer: the body need not come.
+// WriteHeader calls it before it writes anything: once it returns, no
+// "100 Continue" can go out.
 func (b *requestBody) noContinue() {
 	if b != nil {
 		b.mu.Lock()
@@ -519,7 +579,6 @@ func (cw chunkWriter) Write(p []byte) (int, error) {
 // sniffed from the first bytes of the body (http.DetectContentType).
 func (w *responseWriter) writeHead(p []byte) {
 	w.headSent = true
-	w.headWritten = true
 	header := w.sentHeader
 	if header == nil {
 		header = w.handlerHeader

@@ -10,6 +10,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"sync"
+	"syscall"
 	"time"
 )
 
@@ -46,11 +48,15 @@ type Server struct {
 	// Log receives each request the server refuses, each dropped
 	// connection and each handler's panic. Nil discards them.
 	Log *log.Logger
+
+	describeOnce sync.Once
+	described    *http.Server // the server as handlers see it (asHTTPServer)
 }
 
 // Serve accepts connections on ln and serves them one after the other.
 // It returns when ln is closed (or Accept fails for good).
 func (s *Server) Serve(ln net.Listener) error {
+	var backoff time.Duration
 	for {
 		// Accept blocks until the kernel has completed a TCP handshake
 		// with a client and hands us a new socket for that client alone;
@@ -60,10 +66,35 @@ func (s *Server) Serve(ln net.Listener) error {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				// Out of descriptors (EMFILE), say: the connection waits
+				// in the backlog while we give the process time to close
+				// some. Returning would end the server for a passing
+				// shortage; net/http backs off the same way, from 5 ms
+				// to 1 s.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.logf("accept: %v; retrying in %v", err, backoff)
+				time.Sleep(backoff)
+				continue
+			}
 			return fmt.Errorf("accept: %w", err)
 		}
+		backoff = 0
 		s.serveConn(conn)
 	}
+}
+
+// isTemporary reports whether an Accept error passes: the process is out
+// of descriptors or memory for a moment, or a client gave up before we
+// accepted it.
+func isTemporary(err error) bool {
+	for _, e := range []error{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // serveConn reads one request head from conn, has the handler answer it

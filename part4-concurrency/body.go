@@ -118,6 +118,14 @@ func (l *lengthReader) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
+	if l.left == 0 {
+		// The body's last bytes: say so with them, not at the next Read
+		// (io.Reader allows both, and net/http does this too). A reader
+		// that stops at the length it was told, as io.LimitReader does
+		// for the CGI host, never makes that next Read: the end of the
+		// body is still seen.
+		return n, io.EOF
+	}
 	if err != nil {
 		// The connection ended, or its deadline passed, before the body
 		// did: never a clean end of the body.

@@ -68,6 +68,9 @@ func (s *Server) serveHTTP(c *conn, req *Request) (keepAlive, bodyDone bool) {
 	if c.hijacked {
 		return false, false // the handler owns the connection now
 	}
+	if w.fullDuplex && !w.closeAfterReply && !body.drain() {
+		w.closeAfterReply = true // the head said keep-alive; closing still ends it cleanly
+	}
 	if ok {
 		w.finish()
 	} else {
@@ -83,8 +86,22 @@ func (s *Server) serveHTTP(c *conn, req *Request) (keepAlive, bodyDone bool) {
 	// access log middleware, on whichever server runs it; the server logs
 	// only what the application never sees: refusals, dropped clients,
 	// panics and write errors.
-	bodyDone = body == nil || body.sawEOF
+	bodyDone = body == nil || body.readToEnd()
 	return w.shouldReuseConnection() && bodyDone, bodyDone
+}
+
+// asHTTPServer returns the *http.Server a handler finds under
+// http.ServerContextKey: the key's documented type is *http.Server, so
+// ours is described as one (its handler and timeouts), made once. It is
+// never started: it only answers a handler that asks how it is served.
+func (s *Server) asHTTPServer() *http.Server {
+	s.describeOnce.Do(func() {
+		s.described = &http.Server{
+			Handler: s.Handler, ReadHeaderTimeout: s.ReadHeaderTimeout, ReadTimeout: s.ReadTimeout,
+			WriteTimeout: s.WriteTimeout, IdleTimeout: s.IdleTimeout, ErrorLog: s.Log,
+		}
+	})
+	return s.described
 }
 
 // runHandler calls the handler and reports whether it returned normally.
@@ -219,39 +236,66 @@ func declaredTrailers(h http.Header) http.Header {
 
 // requestBody is r.Body: the request's body, read from the connection as
 // the handler asks for it.
+//
+// A handler may read the body in one goroutine while it writes the
+// response in another (a proxy, an echo that streams both ways): so no
+// lock that the response needs is ever held across a read from the
+// socket, which may wait for the client for as long as ReadTimeout.
+// readMu keeps two Reads from interleaving (and is all a waiting Read
+// holds); mu guards the fields below it, for a moment at a time.
 type requestBody struct {
-	r              io.Reader // a lengthReader or a chunkedReader
-	w              *responseWriter
-	expectContinue bool        // the client waits for "100 Continue"
-	trailer        http.Header // r.Trailer, filled at the end
-	onEOF          func()      // called once the body is read to its end
-	mu             sync.Mutex  // a handler may read in another goroutine
-	sawEOF         bool
-	closed         bool
+	r       io.Reader // a lengthReader or a chunkedReader
+	w       *responseWriter
+	trailer http.Header // r.Trailer, filled at the end
+	onEOF   func()      // called once the body is read to its end
+	readMu  sync.Mutex  // one Read (or drain) at a time
+
+	mu               sync.Mutex
+	expectContinue   bool // the client waits for "100 Continue"
+	continueWithheld bool // the response began first: the client was never told to send the body
+	sawEOF           bool
+	closed           bool
 }
 
 func (b *requestBody) Read(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return 0, http.ErrBodyReadAfterClose
-	}
-	if b.expectContinue {
-		// The client sent "Expect: 100-continue" and waits for our go-ahead
-		// before it sends the body. The handler asking for the body is the
-		// go-ahead; a handler that answers without reading it never makes
-		// the client send it (RFC 9110 section 10.1.1). net/http waits
-		// for the first Read too.
-		b.expectContinue = false
-		if err := b.w.writeContinue(); err != nil {
-			return 0, err
-		}
+	b.readMu.Lock()
+	defer b.readMu.Unlock()
+	if err := b.beforeRead(); err != nil {
+		return 0, err
 	}
 	n, err := b.r.Read(p)
 	if err == io.EOF {
+		b.mu.Lock()
 		b.hitEOF()
+		b.mu.Unlock()
 	}
 	return n, err
+}
+
+// beforeRead refuses a read after Close, and sends "100 Continue" before
+// the first one if the client waits for it. The client sent "Expect:
+// 100-continue" and waits for our go-ahead before it sends the body. The
+// handler asking for the body is the go-ahead; a handler that answers
+// without reading it never makes the client send it (RFC 9110 section
+// 10.1.1). net/http waits for the first Read too.
+//
+// mu is held while the 25 bytes go out: that orders them before the
+// response's head, which WriteHeader writes only after noContinue (it
+// waits for mu). It is the one write made under the lock, and it cannot
+// wait on the client as a read can: nothing of this response was sent
+// before it, and the write deadline bounds it. (net/http holds its
+// writeContinueMu across the same write.)
+func (b *requestBody) beforeRead() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return http.ErrBodyReadAfterClose
+	}
+	if b.expectContinue {
+		b.expectContinue = false
+		return b.w.writeContinue()
+	}
+	return nil
 }
 
 // hitEOF notes the end of the body: the trailers are known, and the client
@@ -284,17 +328,21 @@ const maxPostHandlerReadBytes = 256 << 10
 // must close instead: the body is larger than maxPostHandlerReadBytes, or
 // broken, or the handler closed it early, or the client waited for "100
 // Continue" and was never told to send it (it may send the body or not:
-// what comes next is unknown). A nil body (none) drains at once.
+// what comes next is unknown). A nil body (none) drains at once. Like a
+// Read, it holds only readMu while it reads.
 func (b *requestBody) drain() bool {
 	if b == nil {
 		return true
 	}
+	b.readMu.Lock()
+	defer b.readMu.Unlock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	sawEOF, closed, withheld := b.sawEOF, b.closed, b.continueWithheld
+	b.mu.Unlock()
 	switch {
-	case b.sawEOF:
+	case sawEOF:
 		return true
-	case b.closed, b.w.req.ExpectContinue:
+	case closed, withheld:
 		return false
 	}
 	if lr, ok := b.r.(*lengthReader); ok && lr.left > maxPostHandlerReadBytes {
@@ -302,10 +350,19 @@ func (b *requestBody) drain() bool {
 	}
 	_, err := io.CopyN(io.Discard, b.r, maxPostHandlerReadBytes+1)
 	if err == io.EOF {
+		b.mu.Lock()
 		b.hitEOF()
+		b.mu.Unlock()
 		return true
 	}
 	return false
+}
+
+// readToEnd reports whether the body was read to its end.
+func (b *requestBody) readToEnd() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sawEOF
 }
 
 // Close stops the body: later reads fail. What was not read stays on the
@@ -334,6 +391,7 @@ func (b *requestBody) Close() error {
 // read returns at once.
 type clientWatch struct {
 	conn net.Conn
+	s    *Server
 	r    *connReader // where a byte read ahead is kept
 	b    [1]byte
 
@@ -348,9 +406,21 @@ type clientWatch struct {
 }
 
 // Deadline, Done, Err and Value make the watch a context.Context, one with
-// no deadline and no values (a handler adds its own on top).
+// no deadline and the values net/http's server puts in every request's
+// context, which some handlers and libraries read (and type-assert, so
+// that a missing one is a panic): the server, under http.ServerContextKey,
+// and the address the client connected to, under http.LocalAddrContextKey.
 func (c *clientWatch) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c *clientWatch) Value(key any) any           { return nil }
+
+func (c *clientWatch) Value(key any) any {
+	switch key {
+	case http.ServerContextKey:
+		return c.s.asHTTPServer()
+	case http.LocalAddrContextKey:
+		return c.conn.LocalAddr()
+	}
+	return nil
+}
 
 func (c *clientWatch) Done() <-chan struct{} {
 	c.mu.Lock()
@@ -397,7 +467,7 @@ func (c *clientWatch) begin() {
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			// Our own deadline (ReadTimeout, or stop below): not the client.
 		default:
-			c.cancel() // EOF or reset: the client is gone
+			c.cancel() // EOF or reset: the client is gone, or has half-closed and waits
 		}
 	})
 }
@@ -447,6 +517,7 @@ type responseWriter struct {
 	wantsClose       bool // "Connection: close"
 	wants10KeepAlive bool // HTTP/1.0 with "Connection: keep-alive"
 	closeAfterReply  bool
+	fullDuplex       bool // the handler reads the body while it writes (EnableFullDuplex)
 
 	handlerHeader http.Header // what Header returns
 	calledHeader  bool
@@ -459,7 +530,6 @@ type responseWriter struct {
 	contentLength int64 // what the head declares, or -1
 	written       int64 // body bytes the handler wrote
 	handlerDone   bool
-	headWritten   bool // the connection has seen anything from us
 	trailers      []string
 
 	// w holds back the first bufferBeforeChunkingSize bytes of the body:
@@ -475,7 +545,7 @@ func newResponseWriter(c *conn, req *Request, s *Server) *responseWriter {
 		req:           req,
 		c:             c,
 		s:             s,
-		watch:         clientWatch{conn: c.rwc, r: c.r},
+		watch:         clientWatch{conn: c.rwc, s: s, r: c.r},
 		handlerHeader: make(http.Header),
 		contentLength: -1,
 	}
@@ -539,7 +609,6 @@ func (w *responseWriter) WriteHeader(code int) {
 		w.handlerHeader.WriteSubset(w.bw, map[string]bool{"Content-Length": true, "Transfer-Encoding": true})
 		w.bw.WriteString("\r\n")
 		w.bw.Flush()
-		w.headWritten = true
 		return
 	}
 	w.body.noContinue()
@@ -625,6 +694,16 @@ func (w *responseWriter) FlushError() error {
 	return err
 }
 
+// EnableFullDuplex lets the handler read the body while it writes the
+// response (http.ResponseController calls it), as an echo or a proxy
+// does. Without it, the server reads what is left of the body once the
+// response's head goes out, to keep the connection for the next request,
+// as net/http does: a handler still reading would find its body gone.
+func (w *responseWriter) EnableFullDuplex() error {
+	w.fullDuplex = true
+	return nil
+}
+
 // SetReadDeadline and SetWriteDeadline let a handler change the
 // connection's deadlines through http.ResponseController: a long upload
 // may need more time than ReadTimeout.
@@ -678,12 +757,9 @@ func (w *responseWriter) finish() {
 	}
 }
 
-// writeContinue sends "100 Continue", unless the response has begun.
+// writeContinue sends "100 Continue". The body's beforeRead calls it, with
+// the body's mu held, only while no part of the response has begun.
 func (w *responseWriter) writeContinue() error {
-	if w.wroteHeader || w.headWritten {
-		return nil
-	}
-	w.headWritten = true
 	if _, err := w.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
 		return err
 	}
@@ -691,10 +767,15 @@ func (w *responseWriter) writeContinue() error {
 }
 
 // noContinue notes that the client has an answer: the body need not come.
+// WriteHeader calls it before it writes anything: once it returns, no
+// "100 Continue" can go out.
 func (b *requestBody) noContinue() {
 	if b != nil {
 		b.mu.Lock()
-		b.expectContinue = false
+		if b.expectContinue {
+			b.expectContinue = false
+			b.continueWithheld = true
+		}
 		b.mu.Unlock()
 	}
 }
@@ -740,7 +821,6 @@ func (cw chunkWriter) Write(p []byte) (int, error) {
 // (http.DetectContentType).
 func (w *responseWriter) writeHead(p []byte) {
 	w.headSent = true
-	w.headWritten = true
 	header := w.sentHeader
 	if header == nil {
 		header = w.handlerHeader
@@ -838,10 +918,12 @@ func (w *responseWriter) writeHead(p []byte) {
 	if header.Get("Connection") == "close" || !w.s.keepAlives() {
 		w.closeAfterReply = true
 	}
-	if !w.closeAfterReply {
+	if !w.closeAfterReply && !w.fullDuplex {
 		// The next request comes after this one's body: read what the
 		// handler left of it now, before we answer (a client that sends
-		// the whole request before it reads could otherwise block).
+		// the whole request before it reads could otherwise block). A
+		// handler that asked for full duplex is still reading it: the
+		// rest is drained once it returns (serveHTTP).
 		w.closeAfterReply = !w.body.drain()
 	}
 	if w.closeAfterReply && (!w.s.keepAlives() || !hasToken(header["Connection"], "close")) && !isProtocolSwitch(w.status, header) {

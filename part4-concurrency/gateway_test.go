@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -556,6 +558,144 @@ func TestClientWatchWaitsToBeAsked(t *testing.T) {
 		w.cancel()
 		<-ctx.Done()
 	})
+}
+
+// TestWriteWhileBodyReadWaits: a handler that reads the body in one
+// goroutine and writes the response in another must be able to send while
+// the read waits for the client: the client here sends its body only once
+// it has the first line of the answer. A lock held across the read would
+// keep the answer back until the read timeout. net/http allows this once
+// the handler asks for full duplex; ours never stops the body.
+func TestWriteWhileBodyReadWaits(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).EnableFullDuplex()
+		got := make(chan string, 1)
+		go readBodyInBackground(r.Body, got)
+		// Write only once the read waits for the client, inside the
+		// server's Read: the case a lock held across the read breaks.
+		if !waitingInRead("readBodyInBackground") {
+			t.Error("the body's read never waited for the client")
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "ready\n")
+		http.NewResponseController(w).Flush()
+		io.WriteString(w, "got "+<-got+"\n")
+	})
+	for _, srv := range []struct{ name, addr string }{{"ours", startOurs(t, h)}, {"net/http", startNetHTTP(t, h)}} {
+		for _, raw := range []string{
+			"POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\n",
+			"POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+		} {
+			conn := dial(t, srv.addr)
+			io.WriteString(conn, raw)
+			br := bufio.NewReader(conn)
+			var head strings.Builder
+			for !strings.Contains(head.String(), "ready\n") {
+				line, err := br.ReadString('\n')
+				head.WriteString(line)
+				if err != nil {
+					t.Fatalf("%s, %.60q: the first line of the answer never came: %v (got %q)", srv.name, raw, err, head.String())
+				}
+			}
+			io.WriteString(conn, "hello")
+			var rest strings.Builder
+			for !strings.HasSuffix(rest.String(), "\r\n0\r\n\r\n") { // the last chunk
+				line, err := br.ReadString('\n')
+				rest.WriteString(line)
+				if err != nil {
+					break
+				}
+			}
+			if !strings.Contains(rest.String(), "got hello\n") {
+				t.Errorf("%s, %.60q: the rest of the answer: %q", srv.name, raw, rest.String())
+			}
+			conn.Close()
+		}
+	}
+}
+
+// readBodyInBackground reads body to its end and sends what it read (or
+// the error) on got. A function of its own, so that waitingInRead finds
+// its name in the goroutine's stack.
+func readBodyInBackground(body io.Reader, got chan<- string) {
+	b, err := io.ReadAll(body)
+	if err != nil {
+		got <- err.Error()
+		return
+	}
+	got <- string(b)
+}
+
+// waitingInRead reports whether a goroutine running fn is, within
+// testTimeout, blocked reading from the network. No event announces that
+// a read has begun to wait, so it looks at every goroutine's stack until
+// one is.
+func waitingInRead(fn string) bool {
+	deadline := time.Now().Add(testTimeout)
+	buf := make([]byte, 1<<20)
+	for time.Now().Before(deadline) {
+		n := runtime.Stack(buf, true)
+		if n == len(buf) { // cut short: more goroutines than room
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		stacks := string(buf[:n])
+		for _, g := range strings.Split(stacks, "\n\n") {
+			if strings.Contains(g, "[IO wait") && strings.Contains(g, "."+fn+"(") {
+				return true
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return false
+}
+
+// TestContextValues: net/http puts the server and the local address in
+// every request's context, and handlers that read them assert their
+// types; ours puts values of the same types there.
+func TestContextValues(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server)
+		local, ok2 := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+		switch {
+		case !ok || srv.Handler == nil:
+			io.WriteString(w, "no *http.Server with its Handler")
+		case !ok2:
+			io.WriteString(w, "no net.Addr")
+		default:
+			io.WriteString(w, local.String())
+		}
+	})
+	for _, addr := range []string{startOurs(t, h), startNetHTTP(t, h)} {
+		resp := roundTrip(t, addr, get("/"))
+		if _, body, _ := strings.Cut(resp, "\r\n\r\n"); body != addr {
+			t.Errorf("server at %s: the handler saw %q, want the local address", addr, body)
+		}
+	}
+}
+
+// TestContinueThenKeepAlive: a handler that reads exactly the body's
+// length after "Expect: 100-continue" (the CGI host does, with
+// io.LimitReader) has read the whole request: the connection stays open
+// for the next one, pipelined behind it.
+func TestContinueThenKeepAlive(t *testing.T) {
+	addr := startOurs(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(io.LimitReader(r.Body, r.ContentLength))
+		w.Write(b)
+	}))
+	conn := dial(t, addr)
+	io.WriteString(conn, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+	br := bufio.NewReader(conn)
+	if line, err := br.ReadString('\n'); err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+		t.Fatalf("interim response: %q, %v", line, err)
+	}
+	br.ReadString('\n') // the empty line after it
+	io.WriteString(conn, "hello"+get("/second"))
+	first := readResponse(t, br, "POST")
+	second := readResponse(t, br, "GET")
+	if strings.Contains(first, "Connection: close") || !strings.HasPrefix(second, "HTTP/1.1 200 OK") {
+		t.Errorf("the connection did not carry the second request:\nfirst: %q\nsecond: %q", first, second)
+	}
 }
 
 // TestRefusalsDifferFromNetHTTP: a request the parser refuses is answered

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -435,20 +436,48 @@ func TestLargeUploads(t *testing.T) {
 // TestFailedUploadKeepsTheOldFile: a client that hangs up in the middle of
 // its body leaves the stored file as it was, and no temporary file.
 func TestFailedUploadKeepsTheOldFile(t *testing.T) {
-	addr, filesDir := startSite(t, testTimeout)
+	filesDir := t.TempDir()
+	handler, err := site.New(fsSub(t), filesDir, "mux", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &Server{Handler: handler, ReadTimeout: testTimeout, WriteTimeout: testTimeout}
+	addr, conns := startWatched(t, srv.Serve)
 	if got := do(t, addr, "PUT /files/keep HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nold"); got.Status != 201 {
 		t.Fatalf("first PUT: %+v", got)
 	}
+	<-conns // the first PUT's connection
 	conn := dial(t, addr)
 	io.WriteString(conn, "PUT /files/keep HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\nnew and incompl")
 	conn.Close()
-	// The server serves one connection at a time: once this answer comes,
-	// it is done with the broken upload.
+	// The server serves connections at once, so an answer to another
+	// connection says nothing about this one: wait until the server has
+	// closed it, which it does once the handler has returned.
+	broken := <-conns
+	select {
+	case <-broken.closed:
+	case <-time.After(testTimeout):
+		t.Fatal("the server never closed the broken upload's connection")
+	}
 	if got := do(t, addr, get("/files/keep")); got.Body != "old" {
 		t.Errorf("after a broken upload: %+v, want the old content", got)
 	}
 	if diff := cmp.Diff([]string{"keep"}, listDir(t, filesDir)); diff != "" {
 		t.Errorf("files folder (-want +got):\n%s", diff)
+	}
+}
+
+// TestEchoStreamsBothWays: POST /echo writes the body back while it reads
+// it, so its answer's head goes out before the body has all arrived. The
+// server must not then read the rest of the body away to keep the
+// connection (it did, and echoed only the first 32 KiB): the site asks for
+// full duplex, and gets it.
+func TestEchoStreamsBothWays(t *testing.T) {
+	addr, _ := startSite(t, testTimeout)
+	body := strings.Repeat("0123456789abcdef", 100<<10/16)
+	got := do(t, addr, "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
+	if got.Status != 200 || got.Body != body {
+		t.Errorf("echo of %d bytes: status %d, %d bytes back", len(body), got.Status, len(got.Body))
 	}
 }
 
@@ -892,5 +921,123 @@ func TestEchoReportsBodyErrors(t *testing.T) {
 				t.Errorf("body cut short: answered %q, want no 200", resp)
 			}
 		})
+	}
+}
+
+// TestGzipThroughTheSite: the site wrapped in Gzip, as main.go wraps it,
+// on either server. The file server offers byte ranges ("Accept-Ranges:
+// bytes"); a compressed page must not, since a range would be one of the
+// uncompressed file. A page sent as it is keeps the offer, and a 304
+// carries the Vary its 200 carries (RFC 9110 section 15.4.5).
+func TestGzipThroughTheSite(t *testing.T) {
+	for _, srv := range []struct {
+		name  string
+		start func(*testing.T, http.Handler) string
+	}{{"ours", startOurs}, {"net/http", startNetHTTP}} {
+		t.Run(srv.name, func(t *testing.T) {
+			h, err := site.New(site.Pages, t.TempDir(), "mux", nil)
+			must(t, err)
+			addr := srv.start(t, middleware.Gzip(h))
+			fields := []string{"Content-Encoding", "Accept-Ranges", "Vary", "Last-Modified"}
+			plain := do(t, addr, get("/style.css"), fields...)
+			lastModified := plain.Header["Last-Modified"]
+			delete(plain.Header, "Last-Modified")
+			plain.Body = "" // the page itself is TestEndpoints' business
+			if diff := cmp.Diff(result{200, map[string]string{"Accept-Ranges": "bytes", "Vary": "Accept-Encoding"}, ""}, plain); diff != "" {
+				t.Errorf("without gzip (-want +got):\n%s", diff)
+			}
+			compressed := do(t, addr, get("/style.css", "Accept-Encoding: gzip\r\n"), fields...)
+			delete(compressed.Header, "Last-Modified")
+			compressed.Body = "" // gzip bytes: TestGzip decompresses them
+			if diff := cmp.Diff(result{200, map[string]string{"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}, ""}, compressed); diff != "" {
+				t.Errorf("with gzip (-want +got):\n%s", diff)
+			}
+			notModified := do(t, addr, get("/style.css", "Accept-Encoding: gzip\r\n", "If-Modified-Since: "+lastModified+"\r\n"), "Content-Encoding", "Accept-Ranges", "Vary")
+			if diff := cmp.Diff(result{304, map[string]string{"Vary": "Accept-Encoding"}, ""}, notModified); diff != "" {
+				t.Errorf("conditional GET (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// filePart is one file of a multipart/form-data body.
+type filePart struct{ name, content string }
+
+// orderedMultipartBody builds a multipart/form-data body with boundary
+// "B" whose files come in the order given (multipartBody sorts them by
+// name). With unfinished, it stops after the last file's content, before
+// the closing delimiter, as the body of a client that breaks off.
+func orderedMultipartBody(files []filePart, unfinished bool) string {
+	var b strings.Builder
+	for _, f := range files {
+		fmt.Fprintf(&b, "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=%q\r\nContent-Type: application/octet-stream\r\n\r\n%s\r\n", f.name, f.content)
+	}
+	if !unfinished {
+		b.WriteString("--B--\r\n")
+	}
+	return b.String()
+}
+
+// chunkedUploadRequest posts body to /upload in chunks of 1 MiB, with no
+// Content-Length: the site cannot refuse it on its head, and learns that
+// it is too large only by reading it.
+func chunkedUploadRequest(body string) string {
+	var b strings.Builder
+	b.WriteString("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Type: multipart/form-data; boundary=B\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for rest := body; rest != ""; {
+		n := min(len(rest), 1<<20)
+		fmt.Fprintf(&b, "%x\r\n%s\r\n", n, rest[:n])
+		rest = rest[n:]
+	}
+	b.WriteString("0\r\n\r\n")
+	return b.String()
+}
+
+// TestUploadIsAllOrNothing: the form's upload stores every file of the
+// request or none. A request whose second file is refused (too large, a
+// bad name, a folder's name) or whose body breaks off in it leaves the
+// folder as it was: not the first file, and no temporary file.
+func TestUploadIsAllOrNothing(t *testing.T) {
+	addr, filesDir := startSite(t, testTimeout)
+	first := filePart{"a.txt", "the first file\n"}
+	// The site's limit is 10 MiB for the whole body: the first file and
+	// this one are over it.
+	tooLarge := filePart{"big.bin", strings.Repeat("x", 10<<20)}
+	must(t, os.Mkdir(filepath.Join(filesDir, "folder"), 0o755))
+	tests := []struct {
+		name   string
+		raw    string
+		status int
+	}{
+		{"the second file is too large", chunkedUploadRequest(orderedMultipartBody([]filePart{first, tooLarge}, false)), 413},
+		{"the second file's name is invalid", uploadRequest(orderedMultipartBody([]filePart{first, {".env", "x"}}, false)), 400},
+		{"the second file's name is a folder's", uploadRequest(orderedMultipartBody([]filePart{first, {"folder", "x"}}, false)), 409},
+		{"the body breaks off in the second file", uploadRequest(orderedMultipartBody([]filePart{first, {"b.txt", "half of it"}}, true)), 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := do(t, addr, tt.raw); got.Status != tt.status {
+				t.Errorf("status %d (%q), want %d", got.Status, got.Body, tt.status)
+			}
+			if diff := cmp.Diff([]string{"folder"}, listDir(t, filesDir)); diff != "" {
+				t.Errorf("files folder (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	second := filePart{"b.txt", strings.Repeat("b", 100000)}
+	got := do(t, addr, uploadRequest(orderedMultipartBody([]filePart{first, second}, false)), "Location")
+	if diff := cmp.Diff(result{303, map[string]string{"Location": "/upload"}, ""}, got); diff != "" {
+		t.Errorf("two good files (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a.txt", "b.txt", "folder"}, listDir(t, filesDir)); diff != "" {
+		t.Errorf("files folder after two good files (-want +got):\n%s", diff)
+	}
+	for _, f := range []filePart{first, second} {
+		stored, err := os.ReadFile(filepath.Join(filesDir, f.name))
+		must(t, err)
+		if string(stored) != f.content {
+			t.Errorf("%s: stored %d bytes, want the %d sent", f.name, len(stored), len(f.content))
+		}
 	}
 }

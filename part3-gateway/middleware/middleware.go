@@ -52,8 +52,13 @@ func (rec *recorder) Write(p []byte) (int, error) {
 }
 
 // Flush passes a flush through, so that a streaming handler still streams.
-func (rec *recorder) Flush() {
-	http.NewResponseController(rec.ResponseWriter).Flush()
+func (rec *recorder) Flush() { rec.FlushError() }
+
+// FlushError is Flush with its error, which http.ResponseController
+// returns to the handler: a handler that streams learns from it that the
+// client has gone (Flush alone would swallow it).
+func (rec *recorder) FlushError() error {
+	return http.NewResponseController(rec.ResponseWriter).Flush()
 }
 
 // Unwrap gives http.ResponseController the writer underneath, for the
@@ -67,7 +72,8 @@ func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 // (206), a response already coded, and types that are compressed already
 // (images, audio, video, archives). Each response it could compress says
 // "Vary: Accept-Encoding", so that a cache does not give the gzip bytes to
-// a client that did not ask for them.
+// a client that did not ask for them, and so does a 304 that stands for
+// one. A compressed response offers no byte ranges (no Accept-Ranges).
 func Gzip(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gw := &gzipWriter{ResponseWriter: w, r: r}
@@ -111,14 +117,19 @@ func (g *gzipWriter) Write(p []byte) (int, error) {
 
 // Flush sends what is compressed so far as it is, then flushes the
 // writer underneath: a streaming handler still streams, gzipped.
-func (g *gzipWriter) Flush() {
+func (g *gzipWriter) Flush() { g.FlushError() }
+
+// FlushError is Flush with its error, for http.ResponseController.
+func (g *gzipWriter) FlushError() error {
 	if !g.decided {
 		g.decide(nil)
 	}
 	if g.gz != nil {
-		g.gz.Flush()
+		if err := g.gz.Flush(); err != nil {
+			return err
+		}
 	}
-	http.NewResponseController(g.ResponseWriter).Flush()
+	return http.NewResponseController(g.ResponseWriter).Flush()
 }
 
 func (g *gzipWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
@@ -149,20 +160,40 @@ func (g *gzipWriter) decide(p []byte) {
 		ctype = http.DetectContentType(p)
 	}
 	switch {
-	case status < 200, status == http.StatusNoContent, status == http.StatusNotModified,
+	case status < 200, status == http.StatusNoContent,
 		status == http.StatusPartialContent, h.Get("Content-Range") != "", h.Get("Content-Encoding") != "":
+	case status == http.StatusNotModified:
+		// A 304 has no body, so nothing to compress; but it tells a cache
+		// to keep using the 200 it stored, and must carry the Vary that
+		// 200 would carry (RFC 9110 section 15.4.5), or the cache could
+		// serve the gzip bytes it stored to a client that never asked for
+		// them. With no body to sniff, the type is the one the handler
+		// set. The file server sets none on a 304, and then we say Vary:
+		// one Vary too many only costs a cache a second copy, while one
+		// too few hands a client bytes it cannot read.
+		if ctype = h.Get("Content-Type"); ctype == "" || !compressedAlready(ctype) {
+			h.Add("Vary", "Accept-Encoding")
+		}
 	case ctype == "" || compressedAlready(ctype):
 	default:
 		h.Add("Vary", "Accept-Encoding")
 		// HEAD gets the fields GET would get (RFC 9110 section 9.3.2),
 		// Vary included, but is not compressed: it has no body to
 		// compress, and the length of a compressed body is not known
-		// without compressing it.
+		// without compressing it. So it describes the body as it is,
+		// Content-Length and Accept-Ranges included.
 		if g.r.Method != "HEAD" && AcceptsGzip(g.r.Header.Values("Accept-Encoding")) {
 			h.Set("Content-Type", ctype)
 			h.Set("Content-Encoding", "gzip")
 			// The length the handler set is the length before compression.
 			h.Del("Content-Length")
+			// So are the byte ranges the handler offers (the file server
+			// says "Accept-Ranges: bytes", RFC 9110 section 14.3): a Range
+			// request is answered with a 206 that we leave uncompressed
+			// (above), so a client that resumed this download with one
+			// would append bytes of the plain file to bytes of the gzip
+			// stream. A compressed answer offers no ranges, as gzhttp does.
+			h.Del("Accept-Ranges")
 			g.gz = gzip.NewWriter(g.ResponseWriter)
 		}
 	}

@@ -489,30 +489,78 @@ func (s *site) putFile(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "stored %s (%d bytes)\n", name, n)
 }
 
-// store copies body into the file name through a temporary file.
+// store copies body into the file name through a temporary file: stage,
+// then place.
 func (s *site) store(name string, body io.Reader) (int64, error) {
-	dir := s.files.Name()
-	tmp, err := os.CreateTemp(dir, ".upload-*")
+	f, n, err := s.stage(name, body)
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(tmp, body)
+	defer f.discard() // a file that failed to take its name goes
+	if err := f.place(); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// stagedFile is a body written to a temporary file in the files folder,
+// on disk and closed, waiting to take its name. The temporary name,
+// ".upload-" and random digits, starts with a dot: validFileName refuses
+// it, so no client can ask for it, and the listings never show it.
+type stagedFile struct {
+	tmp    string // the temporary file's path
+	path   string // the path it is to take
+	placed bool
+}
+
+// stage copies body into a new temporary file, for the file name. If it
+// does not get to the end (the body breaks off or is too large, the disk
+// is full, or the body's reader panics, with http.ErrAbortHandler say),
+// the deferred function removes the temporary file: a deferred call runs
+// on every way out of a function, a panic included, where a Remove before
+// each return would miss the panic.
+func (s *site) stage(name string, body io.Reader) (f *stagedFile, n int64, err error) {
+	dir := s.files.Name()
+	tmp, err := os.CreateTemp(dir, ".upload-*")
+	if err != nil {
+		return nil, 0, err
+	}
+	written := false
+	defer func() {
+		if !written {
+			tmp.Close() // (a second Close, after the one below, does no harm)
+			os.Remove(tmp.Name())
+		}
+	}()
+	n, err = io.Copy(tmp, body)
 	if err == nil {
 		err = tmp.Sync() // on disk before it takes the name
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		// rename replaces name itself, even when name is a symbolic link:
-		// it never writes through one to somewhere outside the folder.
-		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
-	}
 	if err != nil {
-		os.Remove(tmp.Name())
-		return 0, err
+		return nil, 0, err
 	}
-	return n, nil
+	written = true
+	return &stagedFile{tmp: tmp.Name(), path: filepath.Join(dir, name)}, n, nil
+}
+
+// place gives the staged file its name, in one step: a reader sees the
+// old file or the new one, never a mix. rename replaces the name itself,
+// even when it is a symbolic link: it never writes through one to
+// somewhere outside the folder.
+func (f *stagedFile) place() error {
+	err := os.Rename(f.tmp, f.path)
+	f.placed = err == nil
+	return err
+}
+
+// discard removes the temporary file, unless it has taken its name.
+func (f *stagedFile) discard() {
+	if !f.placed {
+		os.Remove(f.tmp)
+	}
 }
 
 // limitBody returns the request's body, cut at maxBodyBytes, or answers

@@ -1,6 +1,7 @@
 // The upload form: a page with a multipart/form-data form, whose files
-// are streamed to the upload folder part by part, and a listing of the
-// stored files with links to download and delete them.
+// are streamed to the upload folder part by part and stored all or none,
+// and a listing of the stored files with links to download and delete
+// them.
 package site
 
 import (
@@ -58,13 +59,18 @@ func (s *site) uploadForm(w http.ResponseWriter, r *http.Request) {
 	uploadPage.Execute(w, names)
 }
 
-// upload answers POST /upload. r.MultipartReader hands over the parts of
-// the body one at a time, each a stream: every file goes to disk as it
-// arrives, through store's temporary file and rename, so a broken or too
-// large upload leaves no half-written file. (r.ParseMultipartForm would
-// be simpler, and would hold up to its limit of each file in memory.)
-// Then 303 See Other sends the browser to the listing with a GET, so
-// that reloading it does not post the files again.
+// upload answers POST /upload, all or nothing: every file of the request
+// is stored, or none is. r.MultipartReader hands over the parts of the
+// body one at a time, each a stream: every file goes to disk as it
+// arrives, into a temporary file of its own (see stage), never whole in
+// memory. (r.ParseMultipartForm would be simpler, and would hold up to
+// its limit of each file in memory.) Only once the whole body has been
+// read without error does each file take its name. Otherwise a request
+// refused halfway (its third file too large, say, or badly named) would
+// leave its first two files stored under a 413 or a 400 that says the
+// upload failed, and the user, sending it again, could not tell what the
+// first try left behind. Then 303 See Other sends the browser to the
+// listing with a GET, so that reloading it does not post the files again.
 func (s *site) upload(w http.ResponseWriter, r *http.Request) {
 	body, ok := limitBody(w, r)
 	if !ok {
@@ -76,6 +82,15 @@ func (s *site) upload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not a multipart/form-data request: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	// However this function ends (an answer, an error or a panic), the
+	// files that have not taken their names are removed: nothing of a
+	// refused request stays in the folder.
+	var staged []*stagedFile
+	defer func() {
+		for _, f := range staged {
+			f.discard()
+		}
+	}()
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -97,8 +112,21 @@ func (s *site) upload(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, name+" is a folder, not a file", http.StatusConflict)
 			return
 		}
-		if _, err := s.store(name, part); err != nil {
+		f, _, err := s.stage(name, part)
+		if err != nil {
 			bodyError(w, err)
+			return
+		}
+		staged = append(staged, f)
+	}
+	// The whole body has arrived, and every file is on disk: now each
+	// takes its name, in the order sent (a name sent twice keeps the last
+	// file). A rename is quick and fails only for reasons of the server's
+	// own (a folder made meanwhile under that name, say); the folder has
+	// no transaction to undo those done before it, so they stay.
+	for _, f := range staged {
+		if err := f.place(); err != nil {
+			http.Error(w, "cannot store the files", http.StatusInternalServerError)
 			return
 		}
 	}

@@ -3,12 +3,14 @@ package middleware
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -85,6 +87,11 @@ func TestGzip(t *testing.T) {
 		case "/not-modified":
 			w.Header().Set("Content-Type", "text/plain")
 			w.WriteHeader(http.StatusNotModified)
+		case "/not-modified-image":
+			w.Header().Set("Content-Type", "image/png")
+			w.WriteHeader(http.StatusNotModified)
+		case "/not-modified-untyped":
+			w.WriteHeader(http.StatusNotModified)
 		case "/range":
 			http.ServeContent(w, r, "t.txt", time.Time{}, strings.NewReader(text))
 		case "/stream":
@@ -143,10 +150,77 @@ func TestGzip(t *testing.T) {
 		{"already coded", "GET", "/coded", []string{gz}, result{200, "br", "", "", "text/plain", text}},
 		{"HEAD is not compressed, and says Vary as GET does", "HEAD", "/text", []string{gz}, result{200, "", "Accept-Encoding", "3100", "text/plain; charset=utf-8", ""}},
 		{"204 is left alone", "GET", "/empty", []string{gz}, result{204, "", "", "", "", ""}},
-		{"304 is left alone", "GET", "/not-modified", []string{gz}, result{304, "", "", "", "", ""}},
+		// A 304 is not compressed (it has no body), but says Vary as the
+		// 200 it stands for would; with no type to go by, it says Vary.
+		// (net/http's server drops Content-Type from a 304.)
+		{"304 says Vary as the 200 would", "GET", "/not-modified", []string{gz}, result{304, "", "Accept-Encoding", "", "", ""}},
+		{"304 says Vary without gzip too", "GET", "/not-modified", nil, result{304, "", "Accept-Encoding", "", "", ""}},
+		{"304 of an image says no Vary", "GET", "/not-modified-image", []string{gz}, result{304, "", "", "", "", ""}},
+		{"304 without a type says Vary", "GET", "/not-modified-untyped", []string{gz}, result{304, "", "Accept-Encoding", "", "", ""}},
 		{"a whole file", "GET", "/range", []string{gz}, result{200, "gzip", "Accept-Encoding", "75", "text/plain; charset=utf-8", text}},
 		{"a range is left alone", "GET", "/range", []string{gz, "Range: bytes=0-2"}, result{206, "", "", "3", "text/plain; charset=utf-8", "the"}},
 		{"a stream stays a stream", "GET", "/stream", []string{gz}, result{200, "gzip", "Accept-Encoding", "", "text/plain", "first\nsecond\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, do(tt.method, tt.path, tt.fields...)); diff != "" {
+				t.Errorf("response mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestGzipAcceptRanges: the file server says "Accept-Ranges: bytes" and
+// answers 304 to a conditional GET. A compressed answer must not offer
+// ranges (they would be ranges of the uncompressed file, and a resumed
+// download would mix the two); an answer left as it is keeps the offer;
+// and a 304 says Vary as the 200 would.
+func TestGzipAcceptRanges(t *testing.T) {
+	modified := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	text := strings.Repeat("the same line, again and again\n", 100)
+	files := fstest.MapFS{
+		"page.txt": {Data: []byte(text), ModTime: modified},
+		"pic.png":  {Data: []byte("\x89PNG\r\n\x1a\n" + text), ModTime: modified},
+	}
+	srv := httptest.NewServer(Gzip(http.FileServerFS(files)))
+	t.Cleanup(srv.Close)
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	type ranges struct {
+		Status   int
+		Encoding string
+		Ranges   string // Accept-Ranges
+		Vary     string
+	}
+	do := func(method, path string, fields ...string) ranges {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		for _, f := range fields {
+			name, value, _ := strings.Cut(f, ": ")
+			req.Header.Add(name, value)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return ranges{resp.StatusCode, resp.Header.Get("Content-Encoding"), resp.Header.Get("Accept-Ranges"), resp.Header.Get("Vary")}
+	}
+	gz := "Accept-Encoding: gzip"
+	since := "If-Modified-Since: " + modified.Format(http.TimeFormat)
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		fields []string
+		want   ranges
+	}{
+		{"compressed: no ranges", "GET", "/page.txt", []string{gz}, ranges{200, "gzip", "", "Accept-Encoding"}},
+		{"not asked for gzip: ranges", "GET", "/page.txt", nil, ranges{200, "", "bytes", "Accept-Encoding"}},
+		{"HEAD is not compressed: ranges", "HEAD", "/page.txt", []string{gz}, ranges{200, "", "bytes", "Accept-Encoding"}},
+		{"an image is not compressed: ranges", "GET", "/pic.png", []string{gz}, ranges{200, "", "bytes", ""}},
+		{"a range is not compressed", "GET", "/page.txt", []string{gz, "Range: bytes=0-2"}, ranges{206, "", "bytes", ""}},
+		{"304 says Vary", "GET", "/page.txt", []string{gz, since}, ranges{304, "", "", "Accept-Encoding"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,3 +260,30 @@ func TestAccessLog(t *testing.T) {
 		}
 	}
 }
+
+// TestFlushReportsErrors: a handler that streams through the middleware
+// learns from http.ResponseController.Flush that the client has gone; a
+// wrapper whose Flush swallowed the error would keep it writing.
+func TestFlushReportsErrors(t *testing.T) {
+	gone := errors.New("the client has gone")
+	h := AccessLog(log.New(io.Discard, "", 0), Gzip(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "tick\n")
+		if err := http.NewResponseController(w).Flush(); !errors.Is(err, gone) {
+			t.Errorf("Flush = %v, want the writer's error", err)
+		}
+	})))
+	for _, ae := range []string{"", "gzip"} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Encoding", ae)
+		h.ServeHTTP(&failingFlusher{httptest.NewRecorder(), gone}, r)
+	}
+}
+
+// failingFlusher is a ResponseWriter whose flushes fail with err.
+type failingFlusher struct {
+	*httptest.ResponseRecorder
+	err error
+}
+
+func (f *failingFlusher) FlushError() error { return f.err }
