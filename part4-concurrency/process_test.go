@@ -361,6 +361,27 @@ func TestProcessModelCap(t *testing.T) {
 	b.Close()
 }
 
+// TestProcessModelGivesWay: at the cap, a child whose client made its
+// request and stays connected gives its slot up for a client that waits
+// (the parent asks with SIGUSR1), instead of holding it for the idle
+// timeout.
+func TestProcessModelGivesWay(t *testing.T) {
+	p := startProgram(t, "-model", "process", "-max-conns", "1", "-idle-timeout", "1h")
+	idle := dial(t, p.addr)
+	send(t, idle, get("/echo/first"))
+	if got := parseResponse(t, readResponse(t, idle, "GET"), "GET"); got.Body != "first" {
+		t.Fatalf("the first client: %+v", got)
+	}
+	second := dial(t, p.addr)
+	send(t, second, get("/echo/second"))
+	if got := parseResponse(t, readResponse(t, second, "GET"), "GET"); got.Body != "second" {
+		t.Errorf("the second client: %+v", got)
+	}
+	if got := readAll(t, idle); got != "" {
+		t.Errorf("the idle connection: got %q, want it closed", got)
+	}
+}
+
 // TestProcessModelShutdownRemovesUploads: SIGTERM with uploads in flight
 // that do not finish in time. Each child stops its upload at its own
 // shutdown timeout and removes the temporary file; the parent waits a
