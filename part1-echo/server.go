@@ -1,5 +1,6 @@
 // Server accepts TCP connections one at a time and answers each with the
 // request head it received: the smallest server that speaks HTTP correctly.
+
 package main
 
 import (

@@ -1,5 +1,6 @@
 // The header section of a request (RFC 9112 section 5): the Header type,
 // and the reading and checking of field lines.
+
 package main
 
 import (

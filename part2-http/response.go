@@ -1,5 +1,6 @@
 // Response writing: the status line, the header fields and the body of an
 // HTTP/1.1 response (RFC 9112 section 4, RFC 9110 section 15).
+
 package main
 
 import (

@@ -1,5 +1,6 @@
 // Server accepts TCP connections one at a time, reads one HTTP request
 // from each, and writes the site's response.
+
 package main
 
 import (

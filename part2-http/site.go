@@ -1,6 +1,7 @@
 // The demo site: static pages, and endpoints that show what the server
 // parsed (echo, user-agent, request), keep state in a cookie (visits) and
 // store uploads (files).
+
 package main
 
 import (

@@ -1,5 +1,6 @@
 // The body of a request (RFC 9112 section 6): how it is framed
 // (Content-Length or chunked), and reading it as a stream.
+
 package main
 
 import (

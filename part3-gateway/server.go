@@ -1,5 +1,6 @@
 // Server accepts TCP connections one at a time, reads one HTTP request
 // from each, and hands it to an http.Handler through the gateway.
+
 package main
 
 import (

@@ -10,6 +10,7 @@
 //	environ                        *http.Request
 //	start_response(status, hdrs)   w.Header().Set(...), w.WriteHeader(code)
 //	the returned iterable          w.Write(...)
+
 package main
 
 import (

@@ -19,6 +19,7 @@
 //   - Zombies: a child that exits stays in the process table, <defunct>,
 //     until its parent collects its exit status (waitpid). The parent
 //     reaps them when SIGCHLD says one exited (LeaveZombies shows it).
+
 package main
 
 import (

@@ -2,6 +2,7 @@
 // (RFC 9112 section 3), the limits that protect the server, and a clear
 // status for every kind of bad input. The header fields are in header.go,
 // the body in body.go.
+
 package main
 
 import (

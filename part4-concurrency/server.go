@@ -3,6 +3,7 @@
 // serves each one. A connection now carries request after request
 // (keep-alive), each bounded by its own timeout, until either side closes
 // it or the server shuts down.
+
 package main
 
 import (

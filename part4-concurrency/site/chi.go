@@ -1,6 +1,7 @@
 // The same site on chi, a popular third-party router: the handlers are
 // the very same functions, and the server runs either site unchanged, as
 // LSBAWS's WSGI server ran Flask, Pyramid and Django apps.
+
 package site
 
 import (

@@ -2,6 +2,7 @@
 // are streamed to the upload folder part by part and stored all or none,
 // and a listing of the stored files with links to download and delete
 // them.
+
 package site
 
 import (
