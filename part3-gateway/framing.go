@@ -27,7 +27,10 @@ func (cw chunkWriter) Write(p []byte) (int, error) {
 		return len(p), nil // a HEAD response has no body: its bytes are only counted
 	}
 	if w.chunking {
-		fmt.Fprintf(w.bw, "%x\r\n", len(p))
+		// The chunk's size in hex, without fmt: this runs for every
+		// write of a streamed body.
+		w.bw.Write(strconv.AppendInt(w.bw.AvailableBuffer(), int64(len(p)), 16))
+		w.bw.WriteString("\r\n")
 	}
 	n, err := w.bw.Write(p)
 	if w.chunking && err == nil {
@@ -56,7 +59,8 @@ func (w *responseWriter) writeHead(p []byte) {
 	}
 	exclude := map[string]bool{}
 	// The fields written after the handler's, in this order.
-	var date, contentLength, contentType, connection, transferEncoding string
+	var contentLength, contentType, connection, transferEncoding string
+	needDate := false
 
 	isHEAD := w.req.Method == "HEAD"
 	// Trailers make the body chunked. Like net/http, only the fields the
@@ -101,10 +105,10 @@ func (w *responseWriter) writeHead(p []byte) {
 		}
 	}
 	if header.Get("Date") == "" {
-		date = w.now().UTC().Format(http.TimeFormat)
+		needDate = true
 	}
 	if hasCL && hasTE && te != "identity" {
-		w.logf("the handler set both Transfer-Encoding %q and Content-Length %d: dropping Content-Length", te, w.contentLength)
+		w.s.logf("the handler set both Transfer-Encoding %q and Content-Length %d: dropping Content-Length", te, w.contentLength)
 		exclude["Content-Length"] = true
 		hasCL = false
 	}
@@ -139,9 +143,17 @@ func (w *responseWriter) writeHead(p []byte) {
 	// http.Header writes itself as net/http does: fields sorted by name,
 	// invalid names dropped, CR and LF in values turned into spaces.
 	header.WriteSubset(w.bw, exclude)
-	for _, f := range [][2]string{{"Date", date}, {"Content-Length", contentLength}, {"Content-Type", contentType}, {"Connection", connection}, {"Transfer-Encoding", transferEncoding}} {
+	if needDate {
+		w.bw.WriteString("Date: ")
+		w.bw.Write(w.s.now().UTC().AppendFormat(w.bw.AvailableBuffer(), http.TimeFormat))
+		w.bw.WriteString("\r\n")
+	}
+	for _, f := range [][2]string{{"Content-Length", contentLength}, {"Content-Type", contentType}, {"Connection", connection}, {"Transfer-Encoding", transferEncoding}} {
 		if f[1] != "" {
-			w.bw.WriteString(f[0] + ": " + f[1] + "\r\n")
+			w.bw.WriteString(f[0])
+			w.bw.WriteString(": ")
+			w.bw.WriteString(f[1])
+			w.bw.WriteString("\r\n")
 		}
 	}
 	w.bw.WriteString("\r\n")
@@ -199,7 +211,12 @@ func writeStatusLine(bw *bufio.Writer, is11 bool, code int) {
 		bw.WriteString("HTTP/1.0 ")
 	}
 	if text := http.StatusText(code); text != "" {
-		bw.WriteString(strconv.Itoa(code) + " " + text + "\r\n")
+		// Appended to the writer's free space (AvailableBuffer): a
+		// response's head allocates no strings.
+		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), int64(code), 10))
+		bw.WriteString(" ")
+		bw.WriteString(text)
+		bw.WriteString("\r\n")
 	} else {
 		fmt.Fprintf(bw, "%03d status code %d\r\n", code, code)
 	}

@@ -113,7 +113,7 @@ func (s *Server) runHandler(h http.Handler, w *responseWriter, r *http.Request) 
 			w.status = http.StatusInternalServerError
 			w.bw.Reset(w.conn) // drop anything the handler left in the buffer
 			resp := textResponse(http.StatusInternalServerError, "internal server error\n")
-			writeResponse(w.bw, w.req, resp, w.now())
+			writeResponse(w.bw, w.req, resp, w.s.now())
 		}
 	}()
 	h.ServeHTTP(w, r)
@@ -161,13 +161,23 @@ func newHTTPRequest(ctx context.Context, req *Request, br *bufio.Reader, conn ne
 	}
 	// Field names become canonical ("content-type" is "Content-Type") and
 	// repeated fields keep their order under one key. Host is not among
-	// them: it is in r.Host, as in net/http.
+	// them: it is in r.Host, as in net/http. The values of the keys share
+	// one array, as in net/http: one allocation for the head, not one per
+	// field. Each key's slice is cut to its one value (cap 1), so that a
+	// repeated field appends to a copy, not over the next key's value.
+	values := make([]string, 0, max(len(req.Header)-1, 0)) // all but Host
 	for _, f := range req.Header {
 		key := http.CanonicalHeaderKey(f.Name)
 		if key == "Host" {
 			continue
 		}
-		r.Header[key] = append(r.Header[key], f.Value)
+		if vs, ok := r.Header[key]; ok {
+			r.Header[key] = append(vs, f.Value)
+			continue
+		}
+		values = append(values, f.Value)
+		n := len(values)
+		r.Header[key] = values[n-1 : n : n]
 	}
 
 	var body *requestBody

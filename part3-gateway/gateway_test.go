@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -116,6 +117,10 @@ var gatewayCases = []struct {
 
 	{"one large write", func(w http.ResponseWriter, r *http.Request) {
 		w.Write(bytes.Repeat([]byte("x"), 5000))
+	}, []string{get("/"), head("/")}},
+
+	{"one large WriteString", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, strings.Repeat("y", 5000)) // our WriteString, as net/http's
 	}, []string{get("/"), head("/")}},
 
 	{"Flush mid-body", func(w http.ResponseWriter, r *http.Request) {
@@ -261,6 +266,7 @@ var gatewayCases = []struct {
 		"GET http://Example.com:8080/p?q HTTP/1.1\r\nHost: other\r\n\r\n",
 		"GET /p HTTP/1.0\r\nUser-Agent: old\r\n\r\n",
 		"POST /p HTTP/1.1\r\nHost: test\r\naccept: a\r\nAccept: b\r\nContent-Length: 5\r\n\r\nhello",
+		"GET /p HTTP/1.1\r\nHost: test\r\nCookie: a=1\r\nAccept: x\r\nCookie: b=2\r\nX-One: 1\r\nCookie: c=3\r\n\r\n",
 		"POST /p HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 42\r\n\r\n",
 		"OPTIONS * HTTP/1.1\r\nHost: test\r\n\r\n",
 	}},
@@ -625,5 +631,37 @@ func TestRefusalsDifferFromNetHTTP(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("refusals (-want +got):\n%s", diff)
+	}
+}
+
+// TestDerivedContextStartsNoGoroutine: a handler that makes a context
+// from the request's (context.WithTimeout before a database call, say)
+// must not cost a goroutine inside the context package for each one, on
+// our server as on net/http's. The context package waits on a parent it
+// does not know in a goroutine of its own; the request's context is one it
+// knows (context.WithCancel), so it needs none.
+func TestDerivedContextStartsNoGoroutine(t *testing.T) {
+	const n = 20
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		before := runtime.NumGoroutine()
+		var cancels []context.CancelFunc
+		for range n {
+			_, cancel := context.WithTimeout(r.Context(), time.Hour)
+			cancels = append(cancels, cancel)
+		}
+		more := runtime.NumGoroutine() - before
+		for _, cancel := range cancels {
+			cancel()
+		}
+		fmt.Fprint(w, more)
+	})
+	for _, srv := range []struct{ name, addr string }{{"ours", startOurs(t, h)}, {"net/http", startNetHTTP(t, h)}} {
+		resp := roundTrip(t, srv.addr, get("/"))
+		_, body, _ := strings.Cut(resp, "\r\n\r\n")
+		// n goroutines if each derived context waited in one; a few more
+		// or less may come and go in the test's own process meanwhile.
+		if more, err := strconv.Atoi(body); err != nil || more >= n/2 {
+			t.Errorf("%s: %q more goroutines for %d derived contexts, want none", srv.name, body, n)
+		}
 	}
 }

@@ -29,9 +29,8 @@ type responseWriter struct {
 	conn net.Conn
 	bw   *bufio.Writer // the connection's writer: heads and body bytes
 	req  *Request
-	now  func() time.Time
-	logf func(format string, args ...any)
 	body *requestBody // nil when the request has none
+	s    *Server
 
 	handlerHeader http.Header // what Header returns
 	calledHeader  bool
@@ -57,8 +56,7 @@ func newResponseWriter(conn net.Conn, bw *bufio.Writer, req *Request, s *Server)
 		conn:          conn,
 		bw:            bw,
 		req:           req,
-		now:           s.now,
-		logf:          s.logf,
+		s:             s,
 		handlerHeader: make(http.Header),
 		contentLength: -1,
 	}
@@ -83,7 +81,7 @@ func (w *responseWriter) Header() http.Header {
 // final status wins; a later call is a bug in the handler, logged.
 func (w *responseWriter) WriteHeader(code int) {
 	if w.wroteHeader {
-		w.logf("superfluous WriteHeader(%d) from %s", code, callerOutsideGateway())
+		w.s.logf("superfluous WriteHeader(%d) from %s", code, callerOutsideGateway())
 		return
 	}
 	if code < 100 || code > 999 {
@@ -107,7 +105,7 @@ func (w *responseWriter) WriteHeader(code int) {
 		if v, err := strconv.ParseInt(cl, 10, 64); err == nil && v >= 0 {
 			w.contentLength = v
 		} else {
-			w.logf("invalid Content-Length %q set by the handler", cl)
+			w.s.logf("invalid Content-Length %q set by the handler", cl)
 			w.handlerHeader.Del("Content-Length")
 		}
 	}
@@ -117,20 +115,39 @@ func (w *responseWriter) WriteHeader(code int) {
 // the WSGI iterable). It refuses bytes a response of this status cannot
 // carry, and bytes past the Content-Length the handler declared.
 func (w *responseWriter) Write(p []byte) (int, error) {
+	if err := w.willWrite(len(p)); err != nil || len(p) == 0 {
+		return 0, err
+	}
+	return w.w.Write(p)
+}
+
+// WriteString is Write for a string, without first copying it into a
+// []byte of its own: io.WriteString uses it when it is there, as it is on
+// net/http's ResponseWriter.
+func (w *responseWriter) WriteString(s string) (int, error) {
+	if err := w.willWrite(len(s)); err != nil || len(s) == 0 {
+		return 0, err
+	}
+	return w.w.WriteString(s)
+}
+
+// willWrite decides the status if the handler has not (200), and counts
+// n bytes more of the body, unless the response can take no more.
+func (w *responseWriter) willWrite(n int) error {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
-	if len(p) == 0 {
-		return 0, nil
+	if n == 0 {
+		return nil
 	}
 	if !bodyAllowedForStatus(w.status) {
-		return 0, http.ErrBodyNotAllowed
+		return http.ErrBodyNotAllowed
 	}
-	w.written += int64(len(p))
+	w.written += int64(n)
 	if w.contentLength != -1 && w.written > w.contentLength {
-		return 0, http.ErrContentLength
+		return http.ErrContentLength
 	}
-	return w.w.Write(p)
+	return nil
 }
 
 // Flush sends what the handler wrote so far: the head, and the body so far
@@ -199,7 +216,7 @@ func callerOutsideGateway() string {
 	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
 	for {
 		f, more := frames.Next()
-		if !strings.Contains(f.Function, "part3-gateway.(*responseWriter)") {
+		if !strings.Contains(f.Function, ".(*responseWriter)") {
 			return fmt.Sprintf("%s (%s:%d)", f.Function, f.File, f.Line)
 		}
 		if !more {

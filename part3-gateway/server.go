@@ -116,9 +116,8 @@ func (s *Server) serveConn(conn net.Conn) {
 	if s.WriteTimeout > 0 {
 		conn.SetWriteDeadline(time.Now().Add(s.WriteTimeout))
 	}
-	var refused *statusError
-	switch {
-	case errors.As(err, &refused):
+	switch refused := refusal(err); {
+	case refused != nil:
 		// A request the parser refused never reaches the handler: the
 		// server answers it itself, as in part 2, and lingers, since the
 		// parser stopped before the end of the request.
@@ -145,6 +144,17 @@ func (s *Server) serveConn(conn net.Conn) {
 	if !bodyDone || br.Buffered() > 0 {
 		lingeringClose(conn)
 	}
+}
+
+// refusal returns err as the parser's refusal, or nil if it is none.
+// (Only a request that failed pays for errors.As: its target escapes.)
+func refusal(err error) *statusError {
+	if err == nil {
+		return nil
+	}
+	var refused *statusError
+	errors.As(err, &refused)
+	return refused
 }
 
 // requestLine describes the request in the log: its request line, or what

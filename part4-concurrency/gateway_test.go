@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -718,5 +719,64 @@ func TestRefusalsDifferFromNetHTTP(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("refusals (-want +got):\n%s", diff)
+	}
+}
+
+// TestDerivedContextStartsNoGoroutine: a handler that makes a context
+// from the request's (context.WithTimeout before a database call, say)
+// must not cost a goroutine inside the context package for each one, on
+// our server as on net/http's. The context package waits on a parent it
+// does not know in a goroutine of its own, unless the parent has an
+// AfterFunc method: the watch has one.
+func TestDerivedContextStartsNoGoroutine(t *testing.T) {
+	const n = 20
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Context().Err() // begins the watch's read, as net/http's is begun
+		before := runtime.NumGoroutine()
+		var cancels []context.CancelFunc
+		for range n {
+			_, cancel := context.WithTimeout(r.Context(), time.Hour)
+			cancels = append(cancels, cancel)
+		}
+		more := runtime.NumGoroutine() - before
+		for _, cancel := range cancels {
+			cancel()
+		}
+		fmt.Fprint(w, more)
+	})
+	for _, srv := range []struct{ name, addr string }{{"ours", startOurs(t, h)}, {"net/http", startNetHTTP(t, h)}} {
+		resp := roundTrip(t, srv.addr, get("/"))
+		_, body, _ := strings.Cut(resp, "\r\n\r\n")
+		// n goroutines if each derived context waited in one; a few more
+		// or less may come and go in the test's own process meanwhile.
+		if more, err := strconv.Atoi(body); err != nil || more >= n/2 {
+			t.Errorf("%s: %q more goroutines for %d derived contexts, want none", srv.name, body, n)
+		}
+	}
+}
+
+// TestClientWatchAfterFunc: context.AfterFunc on the request's context
+// runs its function once the client leaves, and not at all once stopped;
+// registering it begins the watch, as asking Done does.
+func TestClientWatchAfterFunc(t *testing.T) {
+	server, client := net.Pipe()
+	t.Cleanup(func() { server.Close(); client.Close() })
+	w := &clientWatch{conn: server, r: &connReader{conn: server}}
+	ran := make(chan struct{})
+	context.AfterFunc(w, func() { close(ran) })
+	stop := context.AfterFunc(w, func() { t.Error("a stopped AfterFunc ran") })
+	if !stop() {
+		t.Error("stop before the end = false, want true")
+	}
+	w.start() // the request is read: the watch begins, since it was asked
+	client.Close()
+	select {
+	case <-ran:
+	case <-time.After(testTimeout):
+		t.Fatal("AfterFunc's function never ran after the client left")
+	}
+	w.stop()
+	if stop() {
+		t.Error("stop after the end = true, want false")
 	}
 }

@@ -298,7 +298,7 @@ func callerOutsideGateway() string {
 	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
 	for {
 		f, more := frames.Next()
-		if !strings.Contains(f.Function, "part4-concurrency.(*responseWriter)") {
+		if !strings.Contains(f.Function, ".(*responseWriter)") {
 			return fmt.Sprintf("%s (%s:%d)", f.Function, f.File, f.Line)
 		}
 		if !more {
