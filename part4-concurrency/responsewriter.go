@@ -5,7 +5,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -76,33 +75,9 @@ func newResponseWriter(c *conn, req *Request, s *Server) *responseWriter {
 	connection := req.Header.Values("Connection")
 	w.wantsClose = hasToken(connection, "close")
 	w.wants10KeepAlive = req.Proto == "HTTP/1.0" && hasToken(connection, "keep-alive")
-	// The buffer comes from a free list and goes back when the response is
-	// complete: without it, each request allocated 2 KiB, a third of all
-	// the bytes the server allocated per request.
-	if bw, ok := s.bodyWriters.get(); ok {
-		bw.Reset(chunkWriter{w})
-		w.w = bw
-	} else {
-		w.w = bufio.NewWriterSize(chunkWriter{w}, bufferBeforeChunkingSize)
-	}
+	w.w = s.takeBodyWriter(w)
 	return w
 }
-
-// giveBufferBack returns w's body buffer to its free list once the response is
-// complete. From then on w.w is nil: a handler that writes after it
-// returned gets errHandlerDone, not another client's buffer.
-func (w *responseWriter) giveBufferBack() {
-	if w.c.hijacked {
-		return
-	}
-	w.w.Reset(nil)
-	w.s.bodyWriters.put(w.w)
-	w.w = nil
-}
-
-// errHandlerDone is what Write and Flush return after the handler has
-// returned: the response is complete, and the buffer is gone.
-var errHandlerDone = errors.New("http: write after the handler returned")
 
 // Header returns the fields the response will carry. Changing them after
 // WriteHeader (or the first Write) changes nothing, except for trailers:

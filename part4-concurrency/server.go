@@ -8,7 +8,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -131,10 +130,10 @@ type Server struct {
 // returns http.ErrServerClosed after Shutdown or Close, nil when ln is
 // closed by someone else, and the error of an Accept that fails for good.
 func (s *Server) Serve(ln net.Listener) error {
-	if !s.track(ln) {
+	if !s.trackListener(ln) {
 		return http.ErrServerClosed
 	}
-	defer s.untrack(ln)
+	defer s.untrackListener(ln)
 	if s.model() == Process {
 		// The reaper outlives Serve during a shutdown: the children it
 		// waits for are still finishing their requests.
@@ -179,97 +178,25 @@ func (s *Server) Serve(ln net.Listener) error {
 			rwc.Close()
 			return http.ErrServerClosed
 		}
-		// The lesson of part 4 is this switch: who serves the connection
-		// while the loop goes back to Accept.
-		switch s.model() {
-		case Iterative:
-			s.serveConn(rwc) // nobody: the loop waits
-			s.giveSlotBack()
-		case Process:
-			s.startChild(rwc) // a new process (process.go); its slot comes back when it is reaped
-		default:
-			go func() { // a new goroutine
-				s.serveConn(rwc)
-				s.giveSlotBack()
-			}()
-		}
+		s.serve(rwc)
 	}
 }
 
-// defaultMaxChildren caps the process model's children when MaxConns is
-// zero: a process costs megabytes, and a flood of silent connections must
-// not fork the machine to its knees. Apache's prefork server caps its
-// children at 256 by default (MaxRequestWorkers) for the same reason.
-const defaultMaxChildren = 256
-
-// takeSlot takes a token for a connection the loop has just accepted, and
-// reports false if the server stops first. At the cap it waits for a
-// connection to end, holding the one it accepted; the next clients wait
-// in the kernel's backlog, since the loop does not call Accept.
-//
-// While it waits, the server gives way (giveWay): a client that stays
-// connected after its request must not lock the others out for the idle
-// timeout. nginx does the same with its idle keep-alive connections.
-func (s *Server) takeSlot() bool {
-	s.slotsOnce.Do(func() {
-		switch n := s.MaxConns; {
-		case n > 0:
-			s.slots = make(chan struct{}, n)
-		case s.model() == Process:
-			s.slots = make(chan struct{}, defaultMaxChildren)
-		}
-	})
-	if s.slots == nil {
-		return true
-	}
-	select {
-	case s.slots <- struct{}{}:
-		return true
+// serve hands a connection the loop has accepted to whoever serves it in
+// s.Model, and returns when the loop may go back to Accept. The lesson of
+// part 4 is this switch.
+func (s *Server) serve(rwc net.Conn) {
+	switch s.model() {
+	case Iterative:
+		s.serveConn(rwc) // nobody else: the loop waits
+		s.giveSlotBack()
+	case Process:
+		s.startChild(rwc) // a new process (process.go); its slot comes back when it is reaped
 	default:
-	}
-	if s.model() == Process {
-		s.askChildrenToGiveWay()
-	} else {
-		s.giveWay(true)
-		defer s.giveWay(false)
-	}
-	select {
-	case s.slots <- struct{}{}:
-		return true
-	case <-s.stoppingChan():
-		return false
-	}
-}
-
-// giveSlotBack returns the token of a connection that has ended.
-func (s *Server) giveSlotBack() {
-	if s.slots != nil {
-		<-s.slots
-	}
-}
-
-// giveWay says whether a client waits for a slot. While one does, the
-// kept-alive connection that has waited longest for its next request is
-// closed at once, and each connection that finishes a request closes
-// instead of waiting for the next one (setIdle). Its client sees the
-// close as it would at the idle timeout, and opens a new connection for
-// its next request. A connection in the middle of a request is never
-// closed for this, nor one that has not yet sent its first.
-func (s *Server) giveWay(waiting bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clientWaits = waiting
-	if !waiting {
-		return
-	}
-	var oldest *conn
-	for c := range s.conns {
-		if c.idle && !c.idleSince.IsZero() && (oldest == nil || c.idleSince.Before(oldest.idleSince)) {
-			oldest = c
-		}
-	}
-	if oldest != nil {
-		oldest.rwc.Close()
+		go func() { // a new goroutine
+			s.serveConn(rwc)
+			s.giveSlotBack()
+		}()
 	}
 }
 
@@ -318,11 +245,11 @@ type conn struct {
 // (stays silent, sends too much or garbage, resets), serveConn returns.
 func (s *Server) serveConn(rwc net.Conn) {
 	c := &conn{rwc: rwc, r: &connReader{conn: rwc}, remote: rwc.RemoteAddr().String()}
-	if !s.track(c) {
+	if !s.trackConn(c) {
 		rwc.Close() // shutting down: no new connections
 		return
 	}
-	defer s.untrack(c)
+	defer s.untrackConn(c)
 	defer s.giveBuffersBack(c)
 	client := c.remote
 
@@ -435,37 +362,6 @@ func (s *Server) waitForRequest(c *conn) error {
 	return err
 }
 
-// takeBuffers gives c a reader and a writer from the server's free lists,
-// or new ones when the lists are empty.
-func (s *Server) takeBuffers(c *conn) {
-	if br, ok := s.readers.get(); ok {
-		br.Reset(c.r)
-		c.br = br
-	} else {
-		c.br = bufio.NewReaderSize(c.r, readBufferBytes)
-	}
-	if bw, ok := s.writers.get(); ok {
-		bw.Reset(c.rwc)
-		c.bw = bw
-	} else {
-		c.bw = bufio.NewWriterSize(c.rwc, 4<<10)
-	}
-}
-
-// giveBuffersBack returns c's reader and writer to the free lists, unless
-// the reader holds bytes of the next request (pipelined) or a handler took
-// them with the connection (Hijack). Reset cuts each off from c.
-func (s *Server) giveBuffersBack(c *conn) {
-	if c.br == nil || c.hijacked || c.br.Buffered() > 0 {
-		return
-	}
-	c.br.Reset(nil)
-	c.bw.Reset(nil)
-	s.readers.put(c.br)
-	s.writers.put(c.bw)
-	c.br, c.bw = nil, nil
-}
-
 // connReader is what the connection's bufio.Reader reads from: the socket,
 // and first the byte the client watch may have read ahead (see
 // clientWatch): the start of the next request, when the client pipelines.
@@ -535,172 +431,6 @@ func lingeringClose(conn net.Conn) {
 	// a body the handler refused must not meet a reset before it reads the
 	// answer. So read for the whole lingerTimeout, however much comes.
 	io.Copy(io.Discard, conn)
-}
-
-// Shutdown stops the server gracefully, with http.Server.Shutdown's
-// meaning: it closes the listeners (no new connections), closes the idle
-// connections, and waits for the others to finish the request they are
-// serving (each answers with "Connection: close" and closes) and, in the
-// process model, for the children, which it asks to do the same (SIGTERM).
-// If ctx ends first, Shutdown returns its error and leaves the rest
-// running: call Close then.
-func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.beginStopping()
-	for c := range s.conns {
-		if c.idle {
-			c.rwc.Close()
-		}
-	}
-	s.signalChildren(false)
-	s.checkDone()
-	done := s.allDone
-	s.mu.Unlock()
-	if s.model() == Process && s.LeaveZombies {
-		s.reapNow() // a server that stops still reaps its children
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// Close stops the server at once: it closes the listeners and every
-// connection, and kills the children (process model). Requests in flight
-// are lost; Shutdown is the graceful way.
-func (s *Server) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.beginStopping()
-	for c := range s.conns {
-		c.rwc.Close()
-	}
-	s.signalChildren(true)
-	return nil
-}
-
-// beginStopping closes the listeners and marks the server as shutting
-// down: no connection is kept alive from now on. s.mu is held.
-func (s *Server) beginStopping() {
-	if !s.shuttingDown {
-		s.shuttingDown = true
-		s.stopped.Store(true)
-		close(s.stoppingChan0())
-		s.allDone = make(chan struct{})
-	}
-	for ln := range s.listeners {
-		ln.Close()
-	}
-}
-
-// checkDone closes allDone once a shutting-down server has nothing left
-// to wait for. s.mu is held.
-func (s *Server) checkDone() {
-	if s.shuttingDown && len(s.conns) == 0 && len(s.children) == 0 {
-		select {
-		case <-s.allDone:
-		default:
-			close(s.allDone)
-		}
-	}
-}
-
-// track records a listener or a connection (false when shutting down),
-// and untrack forgets it.
-func (s *Server) track(v any) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.shuttingDown {
-		return false
-	}
-	switch v := v.(type) {
-	case net.Listener:
-		if s.listeners == nil {
-			s.listeners = map[net.Listener]bool{}
-		}
-		s.listeners[v] = true
-	case *conn:
-		if s.conns == nil {
-			s.conns = map[*conn]bool{}
-		}
-		s.conns[v] = true
-	}
-	return true
-}
-
-func (s *Server) untrack(v any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch v := v.(type) {
-	case net.Listener:
-		delete(s.listeners, v)
-	case *conn:
-		if !v.hijacked {
-			v.rwc.Close()
-		}
-		delete(s.conns, v)
-	}
-	s.checkDone()
-}
-
-// forget stops tracking a connection a handler hijacked: Shutdown and
-// Close leave it alone, as http.Server's do.
-func (s *Server) forget(c *conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c.hijacked = true
-	delete(s.conns, c)
-	s.checkDone()
-}
-
-// setIdle marks c as waiting for a request (idle), between two requests
-// if keptAlive, or as serving one. It reports false when the connection
-// must close instead: the server is shutting down, or (kept alive) a
-// client waits at the cap.
-func (s *Server) setIdle(c *conn, idle, keptAlive bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c.idle = idle
-	c.idleSince = time.Time{}
-	if keptAlive {
-		c.idleSince = time.Now()
-		if s.clientWaits {
-			return false
-		}
-	}
-	return !s.shuttingDown
-}
-
-// keepAlives reports whether a connection may carry another request: not
-// in the iterative model (one client at a time cannot wait for a client's
-// next request), and not once the server shuts down.
-func (s *Server) keepAlives() bool {
-	if s.model() == Iterative {
-		return false
-	}
-	return !s.isStopping()
-}
-
-// isStopping reports whether Shutdown or Close has begun. Every response
-// asks: an atomic load costs less than taking s.mu, which every other
-// connection wants too.
-func (s *Server) isStopping() bool {
-	return s.stopped.Load()
-}
-
-func (s *Server) stoppingChan() chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stoppingChan0()
-}
-
-func (s *Server) stoppingChan0() chan struct{} {
-	if s.stopping == nil {
-		s.stopping = make(chan struct{})
-	}
-	return s.stopping
 }
 
 // now returns the time for the Date field.
