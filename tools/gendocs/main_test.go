@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -47,5 +48,51 @@ func TestWeaveInclude(t *testing.T) {
 		if _, err := weave([]byte(bad), dir); err == nil {
 			t.Errorf("weave of %q succeeded, want an error", bad)
 		}
+	}
+}
+
+// TestDiffParts: the diff between two parts leaves the notes out, shows a
+// moved file as a move, and lists the files in the part's reading order:
+// the concept first, tests last.
+func TestDiffParts(t *testing.T) {
+	root := t.TempDir()
+	write := func(path, text string) {
+		path = filepath.Join(root, path)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines := "package p\n\n// one\n// two\n// three\n// four\n// five\n// six\n"
+	write("part2-http/README.md", "notes\n")
+	write("part2-http/site.go", lines)
+	write("part2-http/server_test.go", "package p\n")
+	write("part3-gateway/README.md", "other notes\n")
+	write("part3-gateway/site/site.go", strings.Replace(lines, "package p", "package site", 1))
+	write("part3-gateway/server_test.go", "package p\n\n// more\n")
+	write("part3-gateway/zeta.go", "package p\n")
+	write("part3-gateway/gateway.go", "package p\n")
+	d, err := diffParts(root, "part2-http", "part3-gateway")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(d)
+	if strings.Contains(got, "README.md b/") || strings.Contains(got, "+other notes") {
+		t.Errorf("the notes are in the diff:\n%s", got)
+	}
+	if !strings.Contains(got, "rename from site.go\nrename to site/site.go\n") {
+		t.Errorf("the move is not shown as a move:\n%s", got)
+	}
+	var order []string
+	for _, line := range strings.Split(got, "\n") {
+		if rest, ok := strings.CutPrefix(line, "diff --git "); ok {
+			order = append(order, rest[strings.LastIndex(rest, " b/")+3:])
+		}
+	}
+	want := []string{"part3-gateway/site/site.go", "part3-gateway/gateway.go", "part3-gateway/zeta.go", "part3-gateway/server_test.go"}
+	if diff := cmp.Diff(want, order); diff != "" {
+		t.Errorf("file order (-want +got):\n%s", diff)
 	}
 }
