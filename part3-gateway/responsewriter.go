@@ -36,7 +36,7 @@ type responseWriter struct {
 	calledHeader  bool
 	sentHeader    http.Header // handlerHeader as it was at WriteHeader
 
-	wroteHeader   bool // a final (non-1xx) status is decided
+	statusDecided bool // a final (non-1xx) status is decided
 	status        int
 	headSent      bool  // the head is in bw
 	chunking      bool  // the body goes out in chunks
@@ -68,7 +68,7 @@ func newResponseWriter(conn net.Conn, bw *bufio.Writer, req *Request, s *Server)
 // WriteHeader (or the first Write) changes nothing, except for trailers:
 // the fields as they were then are kept aside (net/http does the same).
 func (w *responseWriter) Header() http.Header {
-	if w.wroteHeader && !w.headSent && w.sentHeader == nil {
+	if w.statusDecided && !w.headSent && w.sentHeader == nil {
 		w.sentHeader = w.handlerHeader.Clone()
 	}
 	w.calledHeader = true
@@ -80,7 +80,7 @@ func (w *responseWriter) Header() http.Header {
 // once, with the fields set so far, and the handler goes on. The first
 // final status wins; a later call is a bug in the handler, logged.
 func (w *responseWriter) WriteHeader(code int) {
-	if w.wroteHeader {
+	if w.statusDecided {
 		w.s.logf("superfluous WriteHeader(%d) from %s", code, callerOutsideGateway())
 		return
 	}
@@ -96,7 +96,7 @@ func (w *responseWriter) WriteHeader(code int) {
 		return
 	}
 	w.body.noContinue()
-	w.wroteHeader = true
+	w.statusDecided = true
 	w.status = code
 	if w.calledHeader {
 		w.sentHeader = w.handlerHeader.Clone()
@@ -134,7 +134,7 @@ func (w *responseWriter) WriteString(s string) (int, error) {
 // willWrite decides the status if the handler has not (200), and counts
 // n bytes more of the body, unless the response can take no more.
 func (w *responseWriter) willWrite(n int) error {
-	if !w.wroteHeader {
+	if !w.statusDecided {
 		w.WriteHeader(http.StatusOK)
 	}
 	if n == 0 {
@@ -159,7 +159,7 @@ func (w *responseWriter) Flush() {
 
 // FlushError is Flush, with the error; http.ResponseController uses it.
 func (w *responseWriter) FlushError() error {
-	if !w.wroteHeader {
+	if !w.statusDecided {
 		w.WriteHeader(http.StatusOK)
 	}
 	err := w.w.Flush()
@@ -184,7 +184,7 @@ func (w *responseWriter) SetWriteDeadline(t time.Time) error { return w.conn.Set
 // of the body, and the last chunk with the trailers.
 func (w *responseWriter) finish() {
 	w.handlerDone = true
-	if !w.wroteHeader {
+	if !w.statusDecided {
 		w.WriteHeader(http.StatusOK)
 	}
 	w.w.Flush()

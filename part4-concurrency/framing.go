@@ -40,29 +40,65 @@ func (cw chunkWriter) Write(p []byte) (int, error) {
 }
 
 // writeHead writes the status line and the header fields, p being the
-// first piece of the body (all of it if the handler has returned). It
-// decides the framing as net/http does (its chunkWriter.writeHeader):
-//   - the handler returned and the body fit in the buffer: Content-Length;
-//   - the handler set Content-Length: that, and writing past it fails;
-//   - otherwise, to an HTTP/1.1 client: Transfer-Encoding: chunked; to an
-//     HTTP/1.0 client, which knows no chunks: the end of the connection
-//     ends the body, so that connection cannot be kept.
-//
-// Then whether the connection outlives the response (keep-alive), which
-// the Connection field says; and it fills in what the handler left out:
-// Date, and a Content-Type sniffed from the first bytes of the body
-// (http.DetectContentType).
+// first piece of the body (all of it if the handler has returned). Three
+// decisions make the head: how the body is framed (framing), what the
+// handler left out that the server fills in (defaults), and whether the
+// connection stays open (connection).
 func (w *responseWriter) writeHead(p []byte) {
 	w.headSent = true
 	header := w.sentHeader
 	if header == nil {
 		header = w.handlerHeader
 	}
-	exclude := map[string]bool{}
-	// The fields written after the handler's, in this order.
-	var contentLength, contentType, connection, transferEncoding string
-	needDate := false
+	h := headFields{exclude: map[string]bool{}}
+	w.framing(header, p, &h)
+	w.defaults(header, p, &h)
+	w.connection(header, &h)
 
+	writeStatusLine(w.bw, w.req.Proto == "HTTP/1.1", w.status)
+	// http.Header writes itself as net/http does: fields sorted by name,
+	// invalid names dropped, CR and LF in values turned into spaces.
+	header.WriteSubset(w.bw, h.exclude)
+	if h.date {
+		w.bw.WriteString("Date: ")
+		w.bw.Write(w.s.now().UTC().AppendFormat(w.bw.AvailableBuffer(), http.TimeFormat))
+		w.bw.WriteString("\r\n")
+	}
+	for _, f := range [][2]string{{"Content-Length", h.contentLength}, {"Content-Type", h.contentType}, {"Connection", h.connection}, {"Transfer-Encoding", h.transferEncoding}} {
+		if f[1] != "" {
+			w.bw.WriteString(f[0])
+			w.bw.WriteString(": ")
+			w.bw.WriteString(f[1])
+			w.bw.WriteString("\r\n")
+		}
+	}
+	w.bw.WriteString("\r\n")
+}
+
+// headFields is what writeHead leaves out of the handler's fields (exclude),
+// and what it writes after them, in this order: Date if the handler set
+// none, then each field that is not "".
+type headFields struct {
+	exclude          map[string]bool
+	date             bool
+	contentLength    string
+	contentType      string
+	connection       string
+	transferEncoding string
+	lengthKnown      bool // the head gives the body's length
+	closeDelimited   bool // nothing but the close ends the body
+}
+
+// framing decides how the body is framed, as net/http does (its
+// chunkWriter.writeHeader):
+//   - the handler returned and the body fit in the buffer: Content-Length;
+//   - the handler set Content-Length: that, and writing past it fails;
+//   - otherwise, to an HTTP/1.1 client: Transfer-Encoding: chunked; to an
+//     HTTP/1.0 client, which knows no chunks: the end of the connection
+//     ends the body, so that connection cannot be kept.
+//
+// A 204 or a 304 has no body, and a HEAD response none to frame.
+func (w *responseWriter) framing(header http.Header, p []byte, h *headFields) {
 	isHEAD := w.req.Method == "HEAD"
 	// Trailers make the body chunked. Like net/http, only the fields the
 	// handler had set when it called WriteHeader count here: a trailer set
@@ -70,7 +106,7 @@ func (w *responseWriter) writeHead(p []byte) {
 	trailers := false
 	for k := range w.sentHeader {
 		if strings.HasPrefix(k, http.TrailerPrefix) {
-			exclude[k] = true
+			h.exclude[k] = true
 			trailers = true
 		}
 	}
@@ -85,65 +121,71 @@ func (w *responseWriter) writeHead(p []byte) {
 
 	if w.handlerDone && !trailers && !hasTE && bodyAllowedForStatus(w.status) && header.Get("Content-Length") == "" && (!isHEAD || len(p) > 0) {
 		w.contentLength = int64(len(p))
-		contentLength = strconv.Itoa(len(p))
+		h.contentLength = strconv.Itoa(len(p))
 	}
 	hasCL := w.contentLength != -1
-
-	if bodyAllowedForStatus(w.status) {
-		_, haveType := header["Content-Type"]
-		if !haveType && header.Get("Content-Encoding") == "" && !hasTE && len(p) > 0 {
-			contentType = http.DetectContentType(p)
-		}
-	} else {
+	if !bodyAllowedForStatus(w.status) {
 		// RFC 9110 sections 15.3.5 and 15.4.5: a 204 or 304 has no body,
-		// so nothing about one: no length, no coding (a 304 keeps no
-		// Content-Type either).
-		for _, k := range []string{"Content-Length", "Transfer-Encoding"} {
-			exclude[k] = true
-		}
-		if w.status == http.StatusNotModified {
-			exclude["Content-Type"] = true
-		}
-	}
-	if header.Get("Date") == "" {
-		needDate = true
+		// so nothing about one: no length, no coding.
+		h.exclude["Content-Length"] = true
+		h.exclude["Transfer-Encoding"] = true
 	}
 	if hasCL && hasTE && te != "identity" {
 		w.s.logf("the handler set both Transfer-Encoding %q and Content-Length %d: dropping Content-Length", te, w.contentLength)
-		exclude["Content-Length"] = true
+		h.exclude["Content-Length"] = true
 		hasCL = false
 	}
+	h.lengthKnown = hasCL
 	switch {
 	case isHEAD || !bodyAllowedForStatus(w.status):
-		exclude["Transfer-Encoding"] = true
+		h.exclude["Transfer-Encoding"] = true
 	case hasCL:
-		exclude["Transfer-Encoding"] = true
+		h.exclude["Transfer-Encoding"] = true
 	case w.req.Proto == "HTTP/1.1" && hasTE && te == "identity":
-		exclude["Transfer-Encoding"] = true // the close ends the body
+		h.exclude["Transfer-Encoding"] = true // the close ends the body
+		h.closeDelimited = true
 	case w.req.Proto == "HTTP/1.1":
 		w.chunking = true
-		transferEncoding = "chunked"
+		h.transferEncoding = "chunked"
+		h.exclude["Content-Length"] = true
 		if te == "chunked" {
-			exclude["Transfer-Encoding"] = true // we write it ourselves
+			h.exclude["Transfer-Encoding"] = true // we write it ourselves
 		}
 	default: // HTTP/1.0
-		exclude["Transfer-Encoding"] = true
+		h.exclude["Transfer-Encoding"] = true
+		h.closeDelimited = true
 	}
-	if w.chunking {
-		exclude["Content-Length"] = true
+}
+
+// defaults fills in what the handler left out: Date, and a Content-Type
+// sniffed from the first bytes of the body (http.DetectContentType). A
+// 304 carries no Content-Type (RFC 9110 section 15.4.5).
+func (w *responseWriter) defaults(header http.Header, p []byte, h *headFields) {
+	if header.Get("Date") == "" {
+		h.date = true
 	}
-	// The end of the connection ends the body: it cannot stay open.
-	if !hasCL && !w.chunking && !isHEAD && bodyAllowedForStatus(w.status) {
-		w.closeAfterReply = true
+	if w.status == http.StatusNotModified {
+		h.exclude["Content-Type"] = true
+		return
 	}
-	// Whether the connection stays open after this response, decided as
-	// net/http decides it (RFC 9112 section 9.3). An HTTP/1.1 connection
-	// persists unless a side says "Connection: close"; an HTTP/1.0 one
-	// only if the client asked for "keep-alive" and the body's end is
-	// known without the close: then we say "keep-alive" back.
-	if w.wants10KeepAlive && (isHEAD || hasCL || !bodyAllowedForStatus(w.status)) {
+	_, haveType := header["Content-Type"]
+	if bodyAllowedForStatus(w.status) && !haveType && header.Get("Content-Encoding") == "" && header.Get("Transfer-Encoding") == "" && len(p) > 0 {
+		h.contentType = http.DetectContentType(p)
+	}
+}
+
+// connection decides whether the connection stays open after this
+// response, as net/http decides it (RFC 9112 section 9.3). An HTTP/1.1
+// connection persists unless a side says "Connection: close"; an HTTP/1.0
+// one only if the client asked for "keep-alive" and the body's end is
+// known without the close: then we say "keep-alive" back.
+func (w *responseWriter) connection(header http.Header, h *headFields) {
+	if h.closeDelimited {
+		w.closeAfterReply = true // the end of the connection ends the body
+	}
+	if w.wants10KeepAlive && (w.req.Method == "HEAD" || h.lengthKnown || !bodyAllowedForStatus(w.status)) {
 		if _, set := header["Connection"]; !set {
-			connection = "keep-alive"
+			h.connection = "keep-alive"
 		}
 	} else if w.req.Proto == "HTTP/1.0" || w.wantsClose {
 		w.closeAfterReply = true
@@ -163,31 +205,12 @@ func (w *responseWriter) writeHead(p []byte) {
 		// We close after this response and say so to an HTTP/1.1 client
 		// (RFC 9112 section 9.6), whatever the handler put in
 		// Connection. An HTTP/1.0 client expects the close anyway.
-		exclude["Connection"] = true
-		connection = ""
+		h.exclude["Connection"] = true
+		h.connection = ""
 		if w.req.Proto == "HTTP/1.1" {
-			connection = "close"
+			h.connection = "close"
 		}
 	}
-
-	writeStatusLine(w.bw, w.req.Proto == "HTTP/1.1", w.status)
-	// http.Header writes itself as net/http does: fields sorted by name,
-	// invalid names dropped, CR and LF in values turned into spaces.
-	header.WriteSubset(w.bw, exclude)
-	if needDate {
-		w.bw.WriteString("Date: ")
-		w.bw.Write(w.s.now().UTC().AppendFormat(w.bw.AvailableBuffer(), http.TimeFormat))
-		w.bw.WriteString("\r\n")
-	}
-	for _, f := range [][2]string{{"Content-Length", contentLength}, {"Content-Type", contentType}, {"Connection", connection}, {"Transfer-Encoding", transferEncoding}} {
-		if f[1] != "" {
-			w.bw.WriteString(f[0])
-			w.bw.WriteString(": ")
-			w.bw.WriteString(f[1])
-			w.bw.WriteString("\r\n")
-		}
-	}
-	w.bw.WriteString("\r\n")
 }
 
 // shouldReuseConnection reports, once the response is complete, whether
