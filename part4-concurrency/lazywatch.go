@@ -10,8 +10,8 @@
 // came (BenchmarkServers, benchstat of six runs each way): a kept-alive
 // exchange took two fifths less time, with four allocations fewer; with
 // 8 and 64 connections, the load client's small page with keep-alive went
-// from 0.91x and 0.93x net/http's rate to 1.12x and 1.05x (part 4's notes,
-// "Making it as fast as net/http").
+// from 0.91x and 0.93x net/http's rate to 1.12x and 1.05x
+// (docs/performance.md at the root of the repository).
 
 package main
 

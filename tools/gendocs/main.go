@@ -101,7 +101,7 @@ func generate(root string) (map[string][]byte, error) {
 		}
 		out[filepath.Join("docs", "diffs", parts[i-1]+"_to_"+parts[i]+".diff")] = d
 	}
-	notes := []string{"README.md", filepath.Join("docs", "README.md")}
+	notes := []string{"README.md", filepath.Join("docs", "README.md"), filepath.Join("docs", "performance.md")}
 	for _, p := range parts {
 		notes = append(notes, filepath.Join(p, "README.md"))
 	}
