@@ -72,8 +72,8 @@ func writeResponse(w io.Writer, req *Request, resp *Response, now time.Time) err
 	if req != nil && req.Method == "HEAD" {
 		body = nil
 	}
-	// One request per connection: we close after this response and say so
-	// (RFC 9112 section 9.6).
+	// The server writes a response itself only to refuse a request, and
+	// then closes the connection: it says so (RFC 9112 section 9.6).
 	b.WriteString("Connection: close\r\n\r\n")
 
 	// The head and the body leave in one writev system call: no copying

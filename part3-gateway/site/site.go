@@ -254,9 +254,10 @@ func echoBody(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// The echo writes while it reads, which net/http's server allows only
-	// when asked (it stops the body once the answer starts, unless full
-	// duplex is on); our server always allows it, and says ErrNotSupported.
+	// The echo writes while it reads, which a server that keeps
+	// connections alive allows only when asked: once the answer starts, it
+	// reads the rest of the body away for the next request (net/http's
+	// does, and so does part 4's), unless full duplex is on.
 	http.NewResponseController(w).EnableFullDuplex()
 	w.Header().Set("Content-Type", ct)
 	n, err := io.Copy(w, body)

@@ -238,35 +238,6 @@ func textPlain(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 }
 
-// maxSleep bounds /sleep: a client may hold a handler for this long, no
-// longer (and less than the server's write timeout, so the answer still
-// goes out).
-const maxSleep = 10 * time.Second
-
-// sleep answers GET /sleep?d=DURATION after waiting that long (a Go
-// duration: "5s", "500ms"; one second if absent): the slow handler of
-// LSBAWS part 3, which shows what a server that serves one client at a
-// time does to the next client. It stops early if the client goes away.
-func sleep(w http.ResponseWriter, r *http.Request) {
-	d := time.Second
-	if s := r.URL.Query().Get("d"); s != "" {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil || d < 0 || d > maxSleep {
-			http.Error(w, fmt.Sprintf("d must be a duration from 0s to %v, such as 5s or 500ms", maxSleep), http.StatusBadRequest)
-			return
-		}
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-r.Context().Done():
-		return // nobody waits for the answer
-	}
-	textPlain(w)
-	fmt.Fprintf(w, "slept %v\n", d)
-}
-
 // echoText answers GET /echo/{text} with text, percent-decoded.
 func echoText(w http.ResponseWriter, r *http.Request) {
 	textPlain(w)
@@ -285,9 +256,9 @@ func echoBody(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The echo writes while it reads, which a server that keeps
-	// connections alive allows only when asked: once the answer starts,
-	// net/http's and ours read the rest of the body away for the next
-	// request, unless full duplex is on.
+	// connections alive allows only when asked: once the answer starts, it
+	// reads the rest of the body away for the next request (net/http's
+	// does, and so does part 4's), unless full duplex is on.
 	http.NewResponseController(w).EnableFullDuplex()
 	w.Header().Set("Content-Type", ct)
 	n, err := io.Copy(w, body)
