@@ -9,6 +9,10 @@
 //     declaration NAME (a func, a method as Type.Method, a type, a const or
 //     var) from FILE, doc comment included; <!-- quote FILE --> gets the
 //     whole file. FILE is relative to the README;
+//   - the files a stage changes: in a part's notes, the lines
+//     <!-- changes --> and <!-- end changes --> enclose a table of the
+//     diff that leads to the part, each file with its lines added and
+//     removed and the concept it serves (readingOrder);
 //   - the figures shown in the notes: a line
 //     <!-- include FILE "HEADING" --> and a later <!-- end include -->
 //     enclose the section of the markdown FILE under that heading (its
@@ -94,12 +98,14 @@ func generate(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	changesTables = map[string]string{}
 	for i := 1; i < len(parts); i++ {
-		d, err := diffParts(root, parts[i-1], parts[i])
+		d, numstat, err := stageDiff(root, parts[i-1], parts[i])
 		if err != nil {
 			return nil, err
 		}
-		out[filepath.Join("docs", "diffs", parts[i-1]+"_to_"+parts[i]+".diff")] = d
+		out[filepath.Join("docs", "diffs", parts[i-1]+"_to_"+parts[i]+".diff")] = diffText(parts[i-1], parts[i], d)
+		changesTables[parts[i]] = changesTable(parts[i], numstat)
 	}
 	notes := []string{"README.md", filepath.Join("docs", "README.md"), filepath.Join("docs", "performance.md")}
 	for _, p := range parts {
@@ -134,17 +140,63 @@ func parts(root string) ([]string, error) {
 	return ps, nil
 }
 
+// changesTables holds, for each part but the first, the table that a
+// <!-- changes --> line of its notes gets (generate fills it).
+var changesTables map[string]string
+
+// A fileNote names files of a stage's diff (a path, or a folder for all
+// under it) and the concept they serve, as the "What changed" table of the
+// notes says it.
+type fileNote struct{ pattern, concept string }
+
 // readingOrder lists, for each part, the files of the diff that leads to
-// it in the order its notes read them: the concept first. A pattern is a
-// glob as git's diff.orderFile takes it (a folder takes everything under
-// it). What no pattern names follows, then the tests, the commands under
-// cmd/ and the module files, last.
-var readingOrder = map[string][]string{
-	"part2-http": {"request.go", "header.go", "body.go", "response.go", "server.go", "site.go", "site", "main.go"},
-	"part3-gateway": {"site", "middleware", "gateway.go", "requestbody.go", "responsewriter.go", "framing.go",
-		"clientwatch.go", "server.go", "cgi", "cgi-bin", "main.go", "body.go", "response.go"},
-	"part4-concurrency": {"server.go", "cap.go", "shutdown.go", "process.go", "process_other.go", "framing.go",
-		"requestbody.go", "responsewriter.go", "gateway.go", "main.go", "site", "freelist.go", "lazywatch.go"},
+// it in the order its notes read them: the concept first. What no entry
+// names follows, then the tests, the commands under cmd/ and the module
+// files, last.
+var readingOrder = map[string][]fileNote{
+	"part2-http": {
+		{"request.go", "the parser: the request line, the target, the limits"},
+		{"header.go", "the header fields, read and checked"},
+		{"body.go", "the body: its framing (Content-Length or chunked), read whole"},
+		{"response.go", "the response: status line, fields and body, in one writev"},
+		{"server.go", "serveConn: read a request, hand it to the site, answer, close"},
+		{"site.go", "the demo site: pages, echo, the request, cookies, files"},
+		{"site", "the pages, built into the binary"},
+		{"main.go", "the flags: -root, -files, -write-timeout"},
+	},
+	"part3-gateway": {
+		{"site", "the site: an ordinary net/http application, a package of its own"},
+		{"middleware", "the access log and gzip: http.Handlers around the site"},
+		{"gateway.go", "the gateway: the *http.Request built, the handler called"},
+		{"requestbody.go", "r.Body: the body as a stream, 100 Continue on the first read"},
+		{"responsewriter.go", "the ResponseWriter a handler writes to"},
+		{"framing.go", "the head, framed as net/http frames it"},
+		{"clientwatch.go", "the request's context ends when the client leaves"},
+		{"server.go", "the server: a request's head parsed, the rest to the gateway"},
+		{"cgi", "the CGI host (RFC 3875): scripts behind the same gateway"},
+		{"cgi-bin", "the CGI scripts"},
+		{"main.go", "the flags: -server, -router, -cgi-bin, -cgi-timeout"},
+		{"body.go", "the body read as a stream, not whole"},
+		{"response.go", "the server's own answers: refusals"},
+	},
+	"part4-concurrency": {
+		{"server.go", "the accept loop, serve (the three models), serveConn (keep-alive, timeouts)"},
+		{"cap.go", "-max-conns, and idle connections giving way at it"},
+		{"shutdown.go", "Shutdown and Close"},
+		{"process.go", "the process model: re-exec, descriptors, reaping"},
+		{"process_other.go", "the process model's stand-ins where there is no Unix"},
+		{"framing.go", "connection: whether the connection stays open"},
+		{"requestbody.go", "drain: the unread body read away for the next request"},
+		{"responsewriter.go", "Hijack, EnableFullDuplex, keep-alive state"},
+		{"gateway.go", "a request on a connection that carries many"},
+		{"main.go", "the flags: -model, the timeouts, -max-conns; graceful shutdown"},
+		{"site", "GET /sleep, the slow handler"},
+		{"freelist.go", "speed: buffers in free lists between requests"},
+		{"lazywatch.go", "speed: the client watch, begun only when asked"},
+		{"clientwatch.go", "replaced by lazywatch.go"},
+		{"cmd/load", "the load client"},
+		{"response.go", "the Server field names part 4"},
+	},
 }
 
 // diffParts returns the diff from part a to part b, lesson notes left out,
@@ -154,9 +206,28 @@ var readingOrder = map[string][]string{
 // a scratch repository, puts b's in their place, and asks git for the
 // diff, with a/ and b/ labels that name the parts.
 func diffParts(root, a, b string) ([]byte, error) {
-	tmp, err := os.MkdirTemp("", "gendocs-")
+	d, _, err := stageDiff(root, a, b)
 	if err != nil {
 		return nil, err
+	}
+	return diffText(a, b, d), nil
+}
+
+// diffText is the file docs/diffs holds for git's diff d from a to b.
+func diffText(a, b string, d []byte) []byte {
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "# What %s adds to %s: the code, file by file, in the order the notes read it (the notes are in %s/README.md).\n", b, a, b)
+	fmt.Fprintf(&out, "# Generated by go run ./tools/gendocs; do not edit.\n")
+	out.Write(d)
+	return out.Bytes()
+}
+
+// stageDiff returns git's diff from part a to part b, and its --numstat
+// (a line per file: lines added, removed, the path).
+func stageDiff(root, a, b string) (diff, numstat []byte, err error) {
+	tmp, err := os.MkdirTemp("", "gendocs-")
+	if err != nil {
+		return nil, nil, err
 	}
 	defer os.RemoveAll(tmp)
 	repo := filepath.Join(tmp, "repo")
@@ -175,59 +246,102 @@ func diffParts(root, a, b string) ([]byte, error) {
 		return out, err
 	}
 	if err := copyPart(filepath.Join(root, a), repo); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := git("init", "-q"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := git("add", "-A"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := git("commit", "-q", "-m", a); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := git("rm", "-q", "-r", "."); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := copyPart(filepath.Join(root, b), repo); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := git("add", "-A"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	names, err := git("ls-files", "--cached")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	gone, err := git("diff", "--cached", "--name-only", "--diff-filter=D")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	order := filepath.Join(tmp, "order")
 	files := strings.Fields(string(names) + " " + string(gone))
 	if err := os.WriteFile(order, []byte(strings.Join(orderFor(b, files), "\n")+"\n"), 0o644); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// -M15%: a file that moved and changed much still shows as a move.
 	// site.go, which became the package site/ in part 3 (a new package
 	// clause, its pages embedded, handlers of http.Handler's shape), keeps
 	// 16% of its lines; no two other files of any stage are that alike.
-	d, err := git("diff", "--cached", "-M15%", "-O"+order, "--no-color", "--src-prefix=a/"+a+"/", "--dst-prefix=b/"+b+"/")
+	diff, err = git("diff", "--cached", "-M15%", "-O"+order, "--no-color", "--src-prefix=a/"+a+"/", "--dst-prefix=b/"+b+"/")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out bytes.Buffer
-	fmt.Fprintf(&out, "# What %s adds to %s: the code, file by file, in the order the notes read it (the notes are in %s/README.md).\n", b, a, b)
-	fmt.Fprintf(&out, "# Generated by go run ./tools/gendocs; do not edit.\n")
-	out.Write(d)
-	return out.Bytes(), nil
+	numstat, err = git("diff", "--cached", "-M15%", "-O"+order, "--numstat")
+	return diff, numstat, err
+}
+
+// changesTable returns the "What changed" table of the diff that leads to
+// part b: each file with the lines it adds and removes, and the concept it
+// serves (readingOrder), in the order the notes read them.
+func changesTable(b string, numstat []byte) string {
+	var t strings.Builder
+	t.WriteString("| file | lines added | lines removed | what for |\n|---|---:|---:|---|\n")
+	for _, line := range strings.Split(strings.TrimSpace(string(numstat)), "\n") {
+		f := strings.SplitN(line, "\t", 3)
+		if len(f) != 3 {
+			continue
+		}
+		added, removed, path := f[0], f[1], f[2]
+		if added == "-" {
+			added, removed = "binary", "binary"
+		}
+		name := path
+		if from, to, ok := strings.Cut(path, " => "); ok {
+			name = to // a move: "site.go => site/site.go"
+			path = "`" + from + "` → `" + to + "`"
+		} else {
+			path = "`" + path + "`"
+		}
+		t.WriteString("| " + path + " | " + added + " | " + removed + " | " + conceptOf(b, name) + " |\n")
+	}
+	return t.String()
+}
+
+// conceptOf returns what file name of part b's diff serves.
+func conceptOf(b, name string) string {
+	for _, n := range readingOrder[b] {
+		if name == n.pattern || strings.HasPrefix(name, n.pattern+"/") {
+			return n.concept
+		}
+	}
+	switch {
+	case strings.HasSuffix(name, "_test.go"), strings.Contains(name, "/testdata/"):
+		return "tests"
+	case name == "go.mod", name == "go.sum":
+		return "the module's requirements"
+	}
+	return ""
 }
 
 // orderFor returns git's order file for the diff to part b of files: the
 // part's readingOrder, then the other Go files, the other files, the
 // tests, the commands under cmd/, and the module files, last.
 func orderFor(b string, files []string) []string {
-	order := slices.Clone(readingOrder[b])
+	var order []string
+	for _, n := range readingOrder[b] {
+		order = append(order, n.pattern)
+	}
 	var code, other, tests []string
 	for _, f := range files {
 		switch {
@@ -278,6 +392,8 @@ var (
 	quoteLine   = regexp.MustCompile(`^<!-- quote (\S+)(?: (\S+))? -->$`)
 	includeLine = regexp.MustCompile(`^<!-- include (\S+) "(.+)" -->$`)
 	includeEnd  = "<!-- end include -->"
+	changesLine = "<!-- changes -->"
+	changesEnd  = "<!-- end changes -->"
 )
 
 // weave replaces the fenced code block after each quote line of a
@@ -300,6 +416,20 @@ func weave(src []byte, dir string) ([]byte, error) {
 				return nil, fmt.Errorf("line %d: %w", i+1, err)
 			}
 			out.WriteString("\n" + text + "\n\n")
+			out.WriteString(lines[end])
+			i = end
+			continue
+		}
+		if strings.TrimSpace(lines[i]) == changesLine {
+			end := i + 1
+			for end < len(lines) && strings.TrimSpace(lines[end]) != changesEnd {
+				end++
+			}
+			table, ok := changesTables[filepath.Base(dir)]
+			if end == len(lines) || !ok {
+				return nil, fmt.Errorf("line %d: %s with no %s, or in a README that is not a part's", i+1, changesLine, changesEnd)
+			}
+			out.WriteString("\n" + table + "\n")
 			out.WriteString(lines[end])
 			i = end
 			continue
