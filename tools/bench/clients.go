@@ -1,5 +1,6 @@
 // The load generators: the course's own load client, and wrk when it is
 // installed; each run's output is parsed into one sample.
+
 package main
 
 import (

@@ -1,5 +1,6 @@
 // Measuring one configuration: choose each server's share of work, then
 // run every server once per round, round after round.
+
 package main
 
 import (

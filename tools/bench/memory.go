@@ -1,5 +1,6 @@
 // Memory per idle connection: open many kept-alive connections that have
 // each had one answer, and see how much the server's resident memory grew.
+
 package main
 
 import (

@@ -1,6 +1,7 @@
 // The servers under test: built once, each started on a free loopback
 // port with its log in a file, watched through /proc, and stopped with
 // SIGTERM.
+
 package main
 
 import (

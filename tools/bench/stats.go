@@ -1,5 +1,6 @@
 // Summaries over the rounds: medians, and ratios to the reference taken
 // round by round.
+
 package main
 
 import (

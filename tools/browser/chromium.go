@@ -1,5 +1,6 @@
 // Starting headless Chromium: where to find it, the flags it runs with on
 // a machine with no network, and a browser with a profile of its own.
+
 package main
 
 import (

@@ -1,5 +1,6 @@
 // Running the parts: start each on a free loopback port, with an upload
 // folder of its own (finding, building and running them is package course).
+
 package main
 
 import (

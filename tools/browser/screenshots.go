@@ -1,5 +1,6 @@
 // The screenshots of the notes: each one a page of a part in headless
 // Chromium, at a fixed window size, written to docs/images.
+
 package main
 
 import (

@@ -1,5 +1,6 @@
 // The shape of a case: the bytes a client sends, over one connection or
 // several, and what must come back, written as a short script of steps.
+
 package main
 
 import (

@@ -3,6 +3,7 @@
 // idle timeout ends it. None of these cases sleeps to synchronise: each
 // asks "has connection A been answered yet?" at the moment connection B
 // has been, which a one-at-a-time server answers wrongly however fast it is.
+
 package main
 
 func concurrencyCases() []Case {

@@ -3,6 +3,7 @@
 // the body is a stream (100-continue), and middleware (gzip) and the
 // ecosystem (conditional and range requests, forms) come for free. And CGI
 // (RFC 3875), the language-neutral gateway.
+
 package main
 
 import (

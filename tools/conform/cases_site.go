@@ -1,6 +1,7 @@
 // The demo site, part 2's on: static pages that never leak a file from
 // outside, the endpoints that show what the server parsed, state in a
 // cookie (RFC 6265), uploads, and the methods each path takes.
+
 package main
 
 // sentinel is the content of the file -all puts beside the upload folder:

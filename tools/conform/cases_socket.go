@@ -1,6 +1,7 @@
 // Socket basics, part 1's concept: a request is bytes on a stream, read up
 // to the empty line that ends the head, however they arrive; a client that
 // says nothing, or too much, cannot hang the server.
+
 package main
 
 import (

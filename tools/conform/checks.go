@@ -2,6 +2,7 @@
 // words for the report and, when it fails, what it got: in words that do
 // not depend on the run (no dates, no ports), so that the report a run
 // writes is the same every time.
+
 package main
 
 import (

@@ -1,6 +1,7 @@
 // Why a part fails a case: the concept comes later, part 1's echo was
 // replaced by the site, or a known difference explained here. A failure
 // with none of these reasons is a bug, and CI says so.
+
 package main
 
 import (

@@ -1,6 +1,7 @@
 // Running every part: build each into a temporary folder, start each on a
 // free loopback port with the flags it has, and part 4 once more on
 // net/http's server, the reference column.
+
 package main
 
 import (

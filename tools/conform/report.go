@@ -2,6 +2,7 @@
 // cases, then every failure with its reason, then the list of cases. It
 // holds nothing that changes from run to run (no timings, ports or dates),
 // so CI can check that the file is what a run writes.
+
 package main
 
 import (

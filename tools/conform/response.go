@@ -2,6 +2,7 @@
 // (RFC 9112 sections 4, 6 and 7), written for this tool rather than taken
 // from net/http, whose client forgives what a scoreboard must notice (bare
 // LFs, a Content-Length beside Transfer-Encoding) and hides the bytes.
+
 package main
 
 import (

@@ -1,6 +1,7 @@
 // Running a case: open its connections, play its steps, check what comes
 // back. Every read and write has a deadline, so a server that hangs fails
 // the case instead of hanging the tool.
+
 package main
 
 import (
