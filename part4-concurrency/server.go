@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -114,16 +113,13 @@ type Server struct {
 
 	// What the server is serving, for Shutdown: its listeners, its
 	// connections and (process model) its children. Guarded by mu.
-	mu           sync.Mutex
-	listeners    map[net.Listener]bool
-	conns        map[*conn]bool
-	children     map[int]bool
-	shuttingDown bool
-	clientWaits  bool          // at the cap, a client waits for a slot (giveWay)
-	stopped      atomic.Bool   // shuttingDown, read without mu on every response
-	stopping     chan struct{} // closed when Shutdown or Close begins
-	allDone      chan struct{} // closed when shutting down and nothing is left
-	leaked       []io.Closer   // the copies ParentKeepsCopies keeps
+	mu          sync.Mutex
+	listeners   map[net.Listener]bool
+	conns       map[*conn]bool
+	children    map[int]bool
+	clientWaits bool        // at the cap, a client waits for a slot (giveWay)
+	leaked      []io.Closer // the copies ParentKeepsCopies keeps
+	stop        stopState   // Shutdown and Close (shutdown.go)
 }
 
 // Serve accepts connections on ln and serves them as s.Model says. It

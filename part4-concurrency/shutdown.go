@@ -6,8 +6,16 @@ package main
 import (
 	"context"
 	"net"
+	"sync/atomic"
 	"time"
 )
+
+// stopState is all a server knows of its own end, in one place.
+type stopState struct {
+	begun atomic.Bool   // Shutdown or Close has begun: set with s.mu held, read without it on every response
+	began chan struct{} // closed when it begins (made on first use, with s.mu held)
+	done  chan struct{} // closed once it has begun and nothing is left to wait for
+}
 
 // Shutdown stops the server gracefully, with http.Server.Shutdown's
 // meaning: it closes the listeners (no new connections), closes the idle
@@ -26,7 +34,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.signalChildren(false)
 	s.checkDone()
-	done := s.allDone
+	done := s.stop.done
 	s.mu.Unlock()
 	if s.model() == Process && s.LeaveZombies {
 		s.reapNow() // a server that stops still reaps its children
@@ -56,11 +64,10 @@ func (s *Server) Close() error {
 // beginStopping closes the listeners and marks the server as shutting
 // down: no connection is kept alive from now on. s.mu is held.
 func (s *Server) beginStopping() {
-	if !s.shuttingDown {
-		s.shuttingDown = true
-		s.stopped.Store(true)
+	if !s.stop.begun.Load() {
+		s.stop.begun.Store(true)
 		close(s.stoppingChan0())
-		s.allDone = make(chan struct{})
+		s.stop.done = make(chan struct{})
 	}
 	for ln := range s.listeners {
 		ln.Close()
@@ -70,11 +77,11 @@ func (s *Server) beginStopping() {
 // checkDone closes allDone once a shutting-down server has nothing left
 // to wait for. s.mu is held.
 func (s *Server) checkDone() {
-	if s.shuttingDown && len(s.conns) == 0 && len(s.children) == 0 {
+	if s.stop.begun.Load() && len(s.conns) == 0 && len(s.children) == 0 {
 		select {
-		case <-s.allDone:
+		case <-s.stop.done:
 		default:
-			close(s.allDone)
+			close(s.stop.done)
 		}
 	}
 }
@@ -85,7 +92,7 @@ func (s *Server) checkDone() {
 func (s *Server) trackListener(ln net.Listener) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.shuttingDown {
+	if s.stop.begun.Load() {
 		return false
 	}
 	if s.listeners == nil {
@@ -98,7 +105,7 @@ func (s *Server) trackListener(ln net.Listener) bool {
 func (s *Server) trackConn(c *conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.shuttingDown {
+	if s.stop.begun.Load() {
 		return false
 	}
 	if s.conns == nil {
@@ -151,7 +158,7 @@ func (s *Server) setIdle(c *conn, idle, keptAlive bool) bool {
 			return false
 		}
 	}
-	return !s.shuttingDown
+	return !s.stop.begun.Load()
 }
 
 // keepAlives reports whether a connection may carry another request: not
@@ -168,7 +175,7 @@ func (s *Server) keepAlives() bool {
 // asks: an atomic load costs less than taking s.mu, which every other
 // connection wants too.
 func (s *Server) isStopping() bool {
-	return s.stopped.Load()
+	return s.stop.begun.Load()
 }
 
 func (s *Server) stoppingChan() chan struct{} {
@@ -178,8 +185,8 @@ func (s *Server) stoppingChan() chan struct{} {
 }
 
 func (s *Server) stoppingChan0() chan struct{} {
-	if s.stopping == nil {
-		s.stopping = make(chan struct{})
+	if s.stop.began == nil {
+		s.stop.began = make(chan struct{})
 	}
-	return s.stopping
+	return s.stop.began
 }
