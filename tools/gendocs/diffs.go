@@ -237,7 +237,7 @@ func orderFor(b string, files []string) []string {
 }
 
 // copyPart copies the files of the part folder src into dst, all but its
-// notes (README.md at its top).
+// notes (README.md at its top) and its exercises' tests.
 func copyPart(src, dst string) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -248,7 +248,9 @@ func copyPart(src, dst string) error {
 		switch {
 		case d.IsDir():
 			return os.MkdirAll(target, 0o755)
-		case rel == "README.md":
+		case rel == "README.md", d.Name() == "exercises_test.go":
+			// The notes, and the acceptance tests of the part's own
+			// exercises: neither flows into the next part.
 			return nil
 		}
 		info, err := d.Info()
