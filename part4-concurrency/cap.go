@@ -57,15 +57,16 @@ func (s *Server) giveSlotBack() {
 
 // giveWay says whether a client waits for a slot. While one does, the
 // kept-alive connection that has waited longest for its next request is
-// closed at once, and each connection that finishes a request closes
-// instead of waiting for the next one (setIdle). Its client sees the
+// closed at once, and each response says "Connection: close" and its
+// connection closes after it (connection, in framing.go), instead of
+// waiting for the next request (setIdle). Its client sees the
 // close as it would at the idle timeout, and opens a new connection for
 // its next request. A connection in the middle of a request is never
 // closed for this, nor one that has not yet sent its first.
 func (s *Server) giveWay(waiting bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.clientWaits = waiting
+	s.clientWaits.Store(waiting)
 	if !waiting {
 		return
 	}

@@ -461,6 +461,35 @@ func TestCapGivesWay(t *testing.T) {
 	}
 }
 
+// TestCapSaysClose: a response that ends while a client waits at the cap
+// says "Connection: close", and its connection closes after it, so that
+// its client knows not to send another request on it (RFC 9112 section
+// 9.6); the waiting client is served next.
+func TestCapSaysClose(t *testing.T) {
+	g := newGate()
+	srv := &Server{Handler: g, MaxConns: 1, ReadTimeout: testTimeout, IdleTimeout: time.Hour}
+	addr := startServer(t, srv.Serve)
+	busy := dial(t, addr)
+	send(t, busy, get("/slow"))
+	<-g.started
+	waiting := dial(t, addr)
+	send(t, waiting, get("/next"))
+	if !eventually(srv.clientWaits.Load) {
+		t.Fatal("the server never saw the second client wait at the cap")
+	}
+	close(g.release)
+	got := parseResponse(t, readResponse(t, busy, "GET"), "GET", "Connection")
+	if diff := cmp.Diff(result{200, map[string]string{"Connection": "close"}, "done /slow"}, got); diff != "" {
+		t.Errorf("the response that frees the slot (-want +got):\n%s", diff)
+	}
+	if rest := readAll(t, busy); rest != "" {
+		t.Errorf("after it: %q, want the close", rest)
+	}
+	if got := parseResponse(t, readResponse(t, waiting, "GET"), "GET"); got.Body != "done /next" {
+		t.Errorf("the client that waited: %+v", got)
+	}
+}
+
 // TestShutdownClosesSilentConnections: a connection that has not sent a
 // byte of its first request has nothing in flight: Shutdown closes it at
 // once, as it does a kept-alive one, instead of waiting for it.

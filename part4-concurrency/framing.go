@@ -193,6 +193,11 @@ func (w *responseWriter) connection(header http.Header, h *headFields) {
 	if header.Get("Connection") == "close" || !w.s.keepAlives() {
 		w.closeAfterReply = true
 	}
+	if w.s.clientWaits.Load() {
+		// At the cap, a client waits for this connection's slot: it
+		// ends with this response, and says so (see giveWay).
+		w.closeAfterReply = true
+	}
 	if !w.closeAfterReply && !w.fullDuplex {
 		// The next request comes after this one's body: read what the
 		// handler left of it now, before we answer (a client that sends

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -117,7 +118,7 @@ type Server struct {
 	listeners   map[net.Listener]bool
 	conns       map[*conn]bool
 	children    map[int]bool
-	clientWaits bool        // at the cap, a client waits for a slot (giveWay)
+	clientWaits atomic.Bool // at the cap, a client waits for a slot (giveWay)
 	leaked      []io.Closer // the copies ParentKeepsCopies keeps
 	stop        stopState   // Shutdown and Close (shutdown.go)
 }

@@ -154,7 +154,7 @@ func (s *Server) setIdle(c *conn, idle, keptAlive bool) bool {
 	c.idleSince = time.Time{}
 	if keptAlive {
 		c.idleSince = time.Now()
-		if s.clientWaits {
+		if s.clientWaits.Load() {
 			return false
 		}
 	}
