@@ -41,6 +41,13 @@ func startNetHTTP(t *testing.T, h http.Handler) string {
 	})
 }
 
+// bothServers are the two servers a test runs the same handler on, to
+// compare what a client sees.
+var bothServers = []struct {
+	name  string
+	start func(*testing.T, http.Handler) string
+}{{"ours", startOurs}, {"net/http", startNetHTTP}}
+
 // startOurs runs h on our server and returns its address.
 func startOurs(t *testing.T, h http.Handler) string {
 	t.Helper()
@@ -510,12 +517,13 @@ func TestWriteWhileBodyReadWaits(t *testing.T) {
 		http.NewResponseController(w).Flush()
 		io.WriteString(w, "got "+<-got+"\n")
 	})
-	for _, srv := range []struct{ name, addr string }{{"ours", startOurs(t, h)}, {"net/http", startNetHTTP(t, h)}} {
+	for _, srv := range bothServers {
+		addr := srv.start(t, h)
 		for _, raw := range []string{
 			"POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\n",
 			"POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
 		} {
-			conn := dial(t, srv.addr)
+			conn := dial(t, addr)
 			io.WriteString(conn, raw)
 			br := bufio.NewReader(conn)
 			var head strings.Builder
@@ -655,8 +663,9 @@ func TestDerivedContextStartsNoGoroutine(t *testing.T) {
 		}
 		fmt.Fprint(w, more)
 	})
-	for _, srv := range []struct{ name, addr string }{{"ours", startOurs(t, h)}, {"net/http", startNetHTTP(t, h)}} {
-		resp := roundTrip(t, srv.addr, get("/"))
+	for _, srv := range bothServers {
+		addr := srv.start(t, h)
+		resp := roundTrip(t, addr, get("/"))
 		_, body, _ := strings.Cut(resp, "\r\n\r\n")
 		// n goroutines if each derived context waited in one; a few more
 		// or less may come and go in the test's own process meanwhile.

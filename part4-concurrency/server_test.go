@@ -893,10 +893,7 @@ func TestPagesNotModified(t *testing.T) {
 // short after part of it was echoed aborts the answer, so the client never
 // sees a complete 200 for half a body.
 func TestEchoReportsBodyErrors(t *testing.T) {
-	for _, srv := range []struct {
-		name  string
-		start func(*testing.T, http.Handler) string
-	}{{"ours", startOurs}, {"net/http", startNetHTTP}} {
+	for _, srv := range bothServers {
 		t.Run(srv.name, func(t *testing.T) {
 			h, err := site.New(site.Pages, t.TempDir(), "mux", nil)
 			must(t, err)
@@ -930,10 +927,7 @@ func TestEchoReportsBodyErrors(t *testing.T) {
 // uncompressed file. A page sent as it is keeps the offer, and a 304
 // carries the Vary its 200 carries (RFC 9110 section 15.4.5).
 func TestGzipThroughTheSite(t *testing.T) {
-	for _, srv := range []struct {
-		name  string
-		start func(*testing.T, http.Handler) string
-	}{{"ours", startOurs}, {"net/http", startNetHTTP}} {
+	for _, srv := range bothServers {
 		t.Run(srv.name, func(t *testing.T) {
 			h, err := site.New(site.Pages, t.TempDir(), "mux", nil)
 			must(t, err)

@@ -107,15 +107,7 @@ func TestGzip(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	do := func(method, path string, fields ...string) result {
 		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, nil)
-		for _, f := range fields {
-			name, value, _ := strings.Cut(f, ": ")
-			req.Header.Add(name, value)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := send(t, client, method, srv.URL+path, fields...)
 		defer resp.Body.Close()
 		var body io.Reader = resp.Body
 		if resp.Header.Get("Content-Encoding") == "gzip" {
@@ -193,15 +185,7 @@ func TestGzipAcceptRanges(t *testing.T) {
 	}
 	do := func(method, path string, fields ...string) ranges {
 		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, nil)
-		for _, f := range fields {
-			name, value, _ := strings.Cut(f, ": ")
-			req.Header.Add(name, value)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := send(t, client, method, srv.URL+path, fields...)
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		return ranges{resp.StatusCode, resp.Header.Get("Content-Encoding"), resp.Header.Get("Accept-Ranges"), resp.Header.Get("Vary")}
@@ -287,3 +271,22 @@ type failingFlusher struct {
 }
 
 func (f *failingFlusher) FlushError() error { return f.err }
+
+// send makes a request with client, with the header fields given as
+// "Name: value", and returns the response; the caller closes its body.
+func send(t *testing.T, client *http.Client, method, url string, fields ...string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fields {
+		name, value, _ := strings.Cut(f, ": ")
+		req.Header.Add(name, value)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}

@@ -236,7 +236,7 @@ func checkOne(ctx context.Context, root string, e exercise) error {
 	}
 	defer os.RemoveAll(scratch)
 	dir := filepath.Join(scratch, e.part)
-	if err := copyTree(filepath.Join(root, e.part), dir); err != nil {
+	if err := course.CopyTree(filepath.Join(root, e.part), dir, nil); err != nil {
 		return err
 	}
 	test := fmt.Sprintf("^TestExercise%d$", e.n)
@@ -288,27 +288,4 @@ func tail(out string) string {
 		lines = append([]string{"…"}, lines[len(lines)-30:]...)
 	}
 	return strings.Join(lines, "\n")
-}
-
-// copyTree copies the folder src to dst.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, info.Mode().Perm())
-	})
 }

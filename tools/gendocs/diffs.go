@@ -7,12 +7,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"example.com/webserver/tools/internal/course"
 )
 
 // changesTables holds, for each part but the first, the table that a
@@ -237,30 +239,10 @@ func orderFor(b string, files []string) []string {
 }
 
 // copyPart copies the files of the part folder src into dst, all but its
-// notes (README.md at its top) and its exercises' tests.
+// notes (README.md at its top) and the acceptance tests of its own
+// exercises: neither flows into the next part.
 func copyPart(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case rel == "README.md", d.Name() == "exercises_test.go":
-			// The notes, and the acceptance tests of the part's own
-			// exercises: neither flows into the next part.
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, info.Mode().Perm())
+	return course.CopyTree(src, dst, func(rel string) bool {
+		return rel == "README.md" || path.Base(rel) == "exercises_test.go"
 	})
 }
