@@ -29,6 +29,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/go-cmp/cmp"
 )
 
 // exProgram is the program started by startExercise.
@@ -362,5 +365,42 @@ func TestExercise9(t *testing.T) {
 	}
 	if !eventually(func() bool { return strings.Contains(p.log.String(), "start child") }) {
 		t.Errorf("the program's log does not say that a child failed to start: %q", p.log.String())
+	}
+}
+
+// TestExercise10 checks the chat's memory: right after its welcome, a
+// new member gets the last 20 messages said in the chat (kind "say"),
+// oldest first, and then its own join.
+func TestExercise10(t *testing.T) {
+	addr := startWebSocketSite(t, startOurs, "mux")
+	ctx := testContext(t)
+	ann := wsDial(t, addr, "/chat/ws?name=ann")
+	chatNext(t, ctx, ann) // welcome
+	chatNext(t, ctx, ann) // ann joined
+	for i := range 25 {
+		must(t, ann.Write(ctx, websocket.MessageText, []byte(fmt.Sprintf("message %d", i+1))))
+		chatNext(t, ctx, ann) // her own message: the hub has it
+	}
+	bob := wsDial(t, addr, "/chat/ws?name=bob")
+	if m := chatNext(t, ctx, bob); m["kind"] != "welcome" {
+		t.Fatalf("bob's first message: %v, want his welcome", m)
+	}
+	var got []string
+	for {
+		m := chatNext(t, ctx, bob)
+		if m["kind"] != "say" {
+			if m["kind"] != "join" || m["name"] != "bob" {
+				t.Errorf("after the history: %v, want bob's join", m)
+			}
+			break
+		}
+		got = append(got, fmt.Sprint(m["text"]))
+	}
+	var want []string
+	for i := 6; i <= 25; i++ {
+		want = append(want, fmt.Sprintf("message %d", i))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("what bob gets between his welcome and his join: the last 20 messages, oldest first (-want +got):\n%s", diff)
 	}
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,7 @@ import (
 
 	"example.com/webserver/part4-concurrency/middleware"
 	"example.com/webserver/part4-concurrency/site"
+	"github.com/coder/websocket"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -451,5 +453,54 @@ func TestProcessModelSite(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%.50q: response mismatch (-net/http +process model):\n%s", raw, diff)
 		}
+	}
+}
+
+// TestProcessModelChatStaysInItsChild: the process model serves WebSocket
+// like the others (the echo works), but each connection is a child with a
+// memory of its own, so each chat member has a hub to itself. ann and bob
+// are served by two processes: bob's welcome lists bob alone, and what
+// ann says never reaches him (his next message is his own).
+func TestProcessModelChatStaysInItsChild(t *testing.T) {
+	p := startProgram(t, "-model", "process")
+	ctx := testContext(t)
+	echo := wsDial(t, p.addr, "/ws/echo")
+	must(t, echo.Write(ctx, websocket.MessageText, []byte("echo")))
+	if _, got, err := echo.Read(ctx); err != nil || string(got) != "echo" {
+		t.Errorf("/ws/echo in the process model: %q, %v", got, err)
+	}
+
+	welcome := func(c *websocket.Conn) (pid int, here []string) {
+		t.Helper()
+		_, b, err := c.Read(ctx)
+		must(t, err)
+		var m struct {
+			Kind string
+			PID  int
+			Here []string
+		}
+		must(t, json.Unmarshal(b, &m))
+		if m.Kind != "welcome" {
+			t.Fatalf("first message %s, want a welcome", b)
+		}
+		return m.PID, m.Here
+	}
+	ann := wsDial(t, p.addr, "/chat/ws?name=ann")
+	annPID, _ := welcome(ann)
+	bob := wsDial(t, p.addr, "/chat/ws?name=bob")
+	bobPID, here := welcome(bob)
+	if annPID == bobPID || annPID == p.pid || bobPID == p.pid {
+		t.Errorf("ann served by %d, bob by %d, the parent is %d: want two children", annPID, bobPID, p.pid)
+	}
+	if diff := cmp.Diff([]string{"bob"}, here); diff != "" {
+		t.Errorf("who bob's hub has (-want +got):\n%s", diff)
+	}
+	chatNext(t, ctx, ann) // ann joined
+	chatNext(t, ctx, bob) // bob joined
+	must(t, ann.Write(ctx, websocket.MessageText, []byte("anyone?")))
+	chatNext(t, ctx, ann) // ann's own message: her hub has seen it
+	must(t, bob.Write(ctx, websocket.MessageText, []byte("hello?")))
+	if diff := cmp.Diff(map[string]any{"kind": "say", "name": "bob", "text": "hello?"}, chatNext(t, ctx, bob)); diff != "" {
+		t.Errorf("bob's next message (-want +got):\n%s", diff)
 	}
 }

@@ -95,6 +95,12 @@ func (w *responseWriter) Header() http.Header {
 // once, with the fields set so far, and the handler goes on. The first
 // final status wins; a later call is a bug in the handler, logged.
 func (w *responseWriter) WriteHeader(code int) {
+	if w.c.hijacked {
+		// The connection is the handler's: nothing more goes out from
+		// here (net/http logs the same mistake).
+		w.s.logf("WriteHeader(%d) on a hijacked connection from %s", code, callerOutsideGateway())
+		return
+	}
 	if w.statusDecided {
 		w.s.logf("superfluous WriteHeader(%d) from %s", code, callerOutsideGateway())
 		return
@@ -149,6 +155,9 @@ func (w *responseWriter) WriteString(s string) (int, error) {
 // willWrite decides the status if the handler has not (200), and counts
 // n bytes more of the body, unless the response can take no more.
 func (w *responseWriter) willWrite(n int) error {
+	if w.c.hijacked {
+		return http.ErrHijacked // as net/http: the connection is the handler's
+	}
 	if !w.statusDecided {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -177,6 +186,9 @@ func (w *responseWriter) Flush() {
 
 // FlushError is Flush, with the error; http.ResponseController uses it.
 func (w *responseWriter) FlushError() error {
+	if w.c.hijacked {
+		return http.ErrHijacked
+	}
 	if w.w == nil {
 		return errHandlerDone
 	}

@@ -36,7 +36,9 @@ type recorder struct {
 }
 
 func (rec *recorder) WriteHeader(code int) {
-	if rec.status == 0 && (code < 100 || code > 199) {
+	// 1xx statuses are interim, all but 101, which ends the response: the
+	// connection speaks another protocol after it (WebSocket).
+	if rec.status == 0 && (code < 100 || code > 199 || code == http.StatusSwitchingProtocols) {
 		rec.status = code
 	}
 	rec.ResponseWriter.WriteHeader(code)
@@ -96,7 +98,10 @@ type gzipWriter struct {
 func (g *gzipWriter) WriteHeader(code int) {
 	if g.decided || code >= 100 && code <= 199 {
 		// An interim response goes out as it is; a second final status
-		// goes to the server, which logs it as superfluous.
+		// goes to the server, which logs it as superfluous. After 101
+		// Switching Protocols (a WebSocket handshake) there is no body
+		// to compress: the handler takes the connection over.
+		g.decided = g.decided || code == http.StatusSwitchingProtocols
 		g.ResponseWriter.WriteHeader(code)
 		return
 	}

@@ -1,11 +1,13 @@
 package middleware
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"errors"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -289,4 +291,51 @@ func send(t *testing.T, client *http.Client, method, url string, fields ...strin
 		t.Fatal(err)
 	}
 	return resp
+}
+
+// TestSwitchingProtocols: 101 ends the response (a WebSocket handshake):
+// through both wrappers the server gets WriteHeader(101) once and nothing
+// after it, the handler finds the Hijacker underneath (Unwrap), and the
+// log says 101. Before, the log said 200 and gzip called WriteHeader(200)
+// on the hijacked connection once the handler returned.
+func TestSwitchingProtocols(t *testing.T) {
+	var logged bytes.Buffer
+	h := AccessLog(log.New(&logged, "", 0), Gzip(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Upgrade", "websocket")
+		w.WriteHeader(http.StatusSwitchingProtocols)
+		if _, _, err := http.NewResponseController(w).Hijack(); err != nil {
+			t.Errorf("Hijack through the wrappers: %v", err)
+		}
+	})))
+	r := httptest.NewRequest("GET", "/ws", nil)
+	r.Header.Set("Accept-Encoding", "gzip")
+	w := &hijackable{ResponseRecorder: httptest.NewRecorder()}
+	h.ServeHTTP(w, r)
+	if diff := cmp.Diff([]int{http.StatusSwitchingProtocols}, w.statuses); diff != "" {
+		t.Errorf("WriteHeader calls (-want +got):\n%s", diff)
+	}
+	if !w.hijacked {
+		t.Error("the handler did not reach the Hijacker")
+	}
+	if want := `"GET /ws HTTP/1.1" 101 0 `; !strings.Contains(logged.String(), want) {
+		t.Errorf("log %q, want it to hold %q", logged.String(), want)
+	}
+}
+
+// hijackable is a ResponseWriter that records its WriteHeader calls and
+// can be hijacked.
+type hijackable struct {
+	*httptest.ResponseRecorder
+	statuses []int
+	hijacked bool
+}
+
+func (h *hijackable) WriteHeader(code int) {
+	h.statuses = append(h.statuses, code)
+	h.ResponseRecorder.WriteHeader(code)
+}
+
+func (h *hijackable) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h.hijacked = true
+	return nil, nil, nil
 }

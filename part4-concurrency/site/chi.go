@@ -36,6 +36,9 @@ func (s *site) chiRouter() router {
 	r.Get("/upload", s.uploadForm)
 	r.Post("/upload", s.upload)
 	r.Post("/upload/delete", s.deleteUpload)
+	r.Get("/ws/echo", wsEcho)
+	r.Get("/chat", s.chat)
+	r.Get("/chat/ws", s.chatSocket)
 	if s.cgiBin != nil {
 		r.Handle("/cgi-bin/*", s.cgiBin)
 	}

@@ -45,6 +45,7 @@ type site struct {
 	files  *os.Root     // where /files/ keeps what is uploaded
 	pages  http.Handler // the file server of the pages
 	cgiBin http.Handler // runs the CGI scripts under /cgi-bin/; nil: none
+	hub    *hub         // the chat's members (websocket.go)
 }
 
 // New returns the site as an http.Handler: the pages of pages, uploads
@@ -64,7 +65,7 @@ func New(pages fs.FS, filesDir, routerName string, cgiBin http.Handler) (http.Ha
 	// http.FileServerFS serves the pages with Content-Type, Last-Modified,
 	// If-Modified-Since (304) and Range (206): all that part 2 did by hand,
 	// and what it lacked.
-	s := &site{files: files, pages: http.FileServerFS(pagesOnly{pages, time.Now()}), cgiBin: cgiBin}
+	s := &site{files: files, pages: http.FileServerFS(pagesOnly{pages, time.Now()}), cgiBin: cgiBin, hub: newHub()}
 	var rt router
 	switch routerName {
 	case "mux":
@@ -101,6 +102,9 @@ func (s *site) serveMux() router {
 	mux.HandleFunc("GET /upload", s.uploadForm)
 	mux.HandleFunc("POST /upload", s.upload)
 	mux.HandleFunc("POST /upload/delete", s.deleteUpload)
+	mux.HandleFunc("GET /ws/echo", wsEcho)
+	mux.HandleFunc("GET /chat", s.chat)
+	mux.HandleFunc("GET /chat/ws", s.chatSocket)
 	if s.cgiBin != nil {
 		// Every method: the script decides. (A pattern with no method
 		// would clash with "GET /", which ServeMux refuses as ambiguous.)

@@ -77,6 +77,7 @@ func TestBrowser(t *testing.T) {
 			}
 			if p.N >= 4 {
 				t.Run("tabs", func(t *testing.T) { checkTabs(t, b, srv) })
+				t.Run("chat", func(t *testing.T) { checkChat(t, b, srv) })
 			}
 		})
 	}
@@ -389,5 +390,36 @@ func checkTabs(t *testing.T, b *browser, srv *server) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ten tabs at once (-want +got):\n%s", diff)
+	}
+}
+
+// checkChat: /chat in two tabs of one browser. Each joins the chat over a
+// WebSocket; what one tab says appears in the other, and as text: markup
+// in a message stays text.
+func checkChat(t *testing.T, b *browser, srv *server) {
+	tabs := map[string]context.Context{}
+	for _, name := range []string{"ann", "bob"} {
+		tabCtx, cancel := chromedp.NewContext(b.Tab) // a new tab of the same browser
+		t.Cleanup(cancel)
+		ctx, cancelTimeout := context.WithTimeout(tabCtx, checkTimeout)
+		t.Cleanup(cancelTimeout)
+		do(t, ctx, "load /chat", chromedp.Navigate(srv.URL+"/chat"))
+		if err := joinChat(ctx, name); err != nil {
+			t.Fatalf("%s joins: %v", name, err)
+		}
+		tabs[name] = ctx
+	}
+	if err := waitForChat(tabs["ann"], "", "bob joined."); err != nil {
+		t.Fatalf("ann sees bob join: %v", err)
+	}
+	const text = "hello <b>bob</b>"
+	if err := sayInChat(tabs["ann"], text); err != nil {
+		t.Fatalf("ann says: %v", err)
+	}
+	if err := waitForChat(tabs["bob"], "ann", text); err != nil {
+		t.Fatalf("bob sees what ann said: %v", err)
+	}
+	if n := eval[int](t, tabs["bob"], `document.querySelectorAll("#log b").length`); n != 0 {
+		t.Errorf("the message became markup in bob's tab: %d <b> elements", n)
 	}
 }

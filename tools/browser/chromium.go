@@ -154,3 +154,40 @@ func submit(ctx context.Context, trigger chromedp.Action[chromedp.Void]) error {
 	}
 	return nil
 }
+
+// joinChat joins the chat on the page /chat as name, and waits until the
+// socket is open and the hub has welcomed it.
+func joinChat(ctx context.Context, name string) error {
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#name"), name)); err != nil {
+		return err
+	}
+	if err := requestSubmit(ctx, "join"); err != nil {
+		return err
+	}
+	return waitForChat(ctx, "", "You are "+name+".")
+}
+
+// sayInChat sends text from the chat's form.
+func sayInChat(ctx context.Context, text string) error {
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#text"), text)); err != nil {
+		return err
+	}
+	return requestSubmit(ctx, "say")
+}
+
+// requestSubmit submits the form with that id as a click on its button
+// would: the page's submit handler runs (chromedp.Submit calls the form's
+// submit(), which skips it and loads the form's action instead).
+func requestSubmit(ctx context.Context, id string) error {
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(document.getElementById(%q).requestSubmit(), true)`, id)))
+	return err
+}
+
+// waitForChat waits until the chat's log has a line by name (no name: a
+// note) that holds text, or ctx ends.
+func waitForChat(ctx context.Context, name, text string) error {
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(
+		`[...document.querySelectorAll("#log li")].some(li => (li.querySelector(".name")?.textContent ?? "") === %q && li.textContent.includes(%q))`,
+		name, text)))
+	return err
+}

@@ -80,6 +80,35 @@ var shots = []shot{
 		}
 		return submit(ctx, chromedp.Submit(chromedp.CSS(`form`)))
 	}},
+	{"part4-chat.png", 4, 900, 680, func(ctx context.Context, base, _ string) error {
+		// part4-concurrency/README.md: /chat in ann's tab, after a few
+		// words with bob, who chats from a second tab.
+		// bob's tab stays open until the browser closes: closed now, it
+		// would leave the chat before the picture is taken.
+		bob, _ := chromedp.NewContext(ctx)
+		for _, step := range []struct {
+			tab  context.Context
+			what string
+			do   func(context.Context) error
+		}{
+			{ctx, "ann opens /chat", func(ctx context.Context) error { return chromedp.Do(ctx, chromedp.Navigate(base+"/chat")) }},
+			{ctx, "ann joins", func(ctx context.Context) error { return joinChat(ctx, "ann") }},
+			{bob, "bob opens /chat", func(ctx context.Context) error { return chromedp.Do(ctx, chromedp.Navigate(base+"/chat")) }},
+			{bob, "bob joins", func(ctx context.Context) error { return joinChat(ctx, "bob") }},
+			{ctx, "ann sees bob", func(ctx context.Context) error { return waitForChat(ctx, "", "bob joined.") }},
+			{ctx, "ann says hello", func(ctx context.Context) error {
+				return sayInChat(ctx, "Hello bob! This goes through a hijacked connection.")
+			}},
+			{bob, "bob sees it", func(ctx context.Context) error { return waitForChat(ctx, "ann", "hijacked connection.") }},
+			{bob, "bob answers", func(ctx context.Context) error { return sayInChat(ctx, "Hi ann. Same process, same hub.") }},
+			{ctx, "ann sees the answer", func(ctx context.Context) error { return waitForChat(ctx, "bob", "same hub.") }},
+		} {
+			if err := step.do(step.tab); err != nil {
+				return fmt.Errorf("%s: %w", step.what, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // takeScreenshots starts the parts the shots need and writes every shot

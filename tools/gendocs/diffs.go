@@ -67,11 +67,16 @@ var readingOrder = map[string][]fileNote{
 		{"responsewriter.go", "Hijack, EnableFullDuplex, keep-alive state"},
 		{"gateway.go", "a request on a connection that carries many"},
 		{"main.go", "the flags: -model, the timeouts, -max-conns; graceful shutdown"},
-		{"site", "GET /sleep, the slow handler"},
+		{"site/websocket.go", "WebSocket through Hijack: /ws/echo and /chat"},
+		{"site/hub.go", "the chat's hub: one process's members, and the fan-out"},
+		{"site/chat.html", "the chat's page"},
+		{"site", "GET /sleep, the slow handler; the WebSocket routes"},
+		{"middleware", "101 Switching Protocols ends a response: logged, never gzipped"},
 		{"freelist.go", "speed: buffers in free lists between requests"},
 		{"lazywatch.go", "speed: the client watch, begun only when asked"},
 		{"clientwatch.go", "replaced by lazywatch.go"},
 		{"cmd/load", "the load client"},
+		{"cmd/chat", "the chat from a terminal"},
 		{"response.go", "the Server field names part 4"},
 	},
 }
@@ -197,15 +202,15 @@ func changesTable(b string, numstat []byte) string {
 
 // conceptOf returns what file name of part b's diff serves.
 func conceptOf(b, name string) string {
+	if strings.HasSuffix(name, "_test.go") || strings.Contains(name, "/testdata/") {
+		return "tests"
+	}
 	for _, n := range readingOrder[b] {
 		if name == n.pattern || strings.HasPrefix(name, n.pattern+"/") {
 			return n.concept
 		}
 	}
-	switch {
-	case strings.HasSuffix(name, "_test.go"), strings.Contains(name, "/testdata/"):
-		return "tests"
-	case name == "go.mod", name == "go.sum":
+	if name == "go.mod" || name == "go.sum" {
 		return "the module's requirements"
 	}
 	return ""
