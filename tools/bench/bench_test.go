@@ -179,6 +179,8 @@ func TestCheckFlagsFailuresWhereNoneMayBe(t *testing.T) {
 	b.check(load, process, "round 1", failed)
 	b.check(wrk, process, "round 1", failed)    // wrk may cut off the process model's queue
 	b.check(load, iterative, "round 1", failed) // the one-at-a-time models may fail: data
+	overCap := config{Tool: "load", Endpoint: textEndpoint, Conns: processModelCap + 1}
+	b.check(overCap, process, "round 1", failed) // past its cap, a client may wait too long: data
 	b.check(load, goroutine, "round 2", sample{Requests: 10})
 	if len(b.problems) != 3 {
 		t.Errorf("%d problems, want 3:\n%s", len(b.problems), strings.Join(b.problems, "\n"))

@@ -83,6 +83,9 @@ func render(r *report) []byte {
 		p("  A wrk run lasts %s (`-t` is 2, or 1 for one connection; `--timeout 10s` as the load client's).\n", roundDuration(r.WrkFor))
 	}
 	p("- Failed: requests that got an error or a status other than 200, summed over the rounds.\n")
+	p("  The process model serves at most %d connections at once (its default cap, Apache prefork's);\n", processModelCap)
+	p("  past that, clients wait in the kernel's backlog, and one that waits longer than the\n")
+	p("  client's timeout counts as failed.\n")
 	if r.Short {
 		p("- **This is a `-short` run**: few rounds, few levels, small runs. Its numbers only show that\n")
 		p("  the tool works.\n")

@@ -39,12 +39,21 @@ type column struct {
 	// StrictLoad is Strict for the load client's runs only (wrk's fixed
 	// duration can cut off requests that a slow model still had queued).
 	StrictLoad bool
+	// StrictUpTo, if not 0, limits Strict and StrictLoad to runs of at
+	// most that many connections: past the model's own cap on connections,
+	// clients wait in the backlog, and one that waits longer than the
+	// client's timeout fails, as the cap means it to.
+	StrictUpTo int
 	// Process says the server starts a child process per connection.
 	Process bool
 	// Memory says the memory per idle connection is measured: for the
 	// servers that keep connections alive.
 	Memory bool
 }
+
+// processModelCap is the process model's cap on children when -max-conns
+// is not given (defaultMaxChildren in part4-concurrency/cap.go).
+const processModelCap = 256
 
 // reference is the column every other is compared with.
 const reference = "net/http"
@@ -54,7 +63,7 @@ const reference = "net/http"
 // which line is which.
 var allColumns = []column{
 	{Name: "ours, goroutine", Bin: "part4-concurrency", Args: []string{"-model", "goroutine"}, Color: "blue", Sleep: true, Strict: true, StrictLoad: true, Memory: true},
-	{Name: "ours, process", Bin: "part4-concurrency", Args: []string{"-model", "process"}, Color: "orange", Sleep: true, StrictLoad: true, Process: true, Memory: true},
+	{Name: "ours, process", Bin: "part4-concurrency", Args: []string{"-model", "process"}, Color: "orange", Sleep: true, StrictLoad: true, StrictUpTo: processModelCap, Process: true, Memory: true},
 	{Name: "ours, iterative", Bin: "part4-concurrency", Args: []string{"-model", "iterative"}, Color: "red", Sleep: true},
 	{Name: reference, Bin: "part4-concurrency", Args: []string{"-server", "net/http"}, Color: "black", Sleep: true, Strict: true, StrictLoad: true, Memory: true},
 	{Name: "part3-gateway", Bin: "part3-gateway", Color: "purple"},
