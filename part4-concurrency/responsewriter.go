@@ -95,9 +95,7 @@ func (w *responseWriter) Header() http.Header {
 // once, with the fields set so far, and the handler goes on. The first
 // final status wins; a later call is a bug in the handler, logged.
 func (w *responseWriter) WriteHeader(code int) {
-	if w.c.hijacked {
-		// The connection is the handler's: nothing more goes out from
-		// here (net/http logs the same mistake).
+	if w.c.hijacked { // nothing more goes out: net/http logs the same mistake
 		w.s.logf("WriteHeader(%d) on a hijacked connection from %s", code, callerOutsideGateway())
 		return
 	}

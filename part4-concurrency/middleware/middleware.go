@@ -36,8 +36,7 @@ type recorder struct {
 }
 
 func (rec *recorder) WriteHeader(code int) {
-	// 1xx statuses are interim, all but 101, which ends the response: the
-	// connection speaks another protocol after it (WebSocket).
+	// A 1xx is interim, but 101: after it the connection speaks another protocol.
 	if rec.status == 0 && (code < 100 || code > 199 || code == http.StatusSwitchingProtocols) {
 		rec.status = code
 	}
@@ -98,9 +97,8 @@ type gzipWriter struct {
 func (g *gzipWriter) WriteHeader(code int) {
 	if g.decided || code >= 100 && code <= 199 {
 		// An interim response goes out as it is; a second final status
-		// goes to the server, which logs it as superfluous. After 101
-		// Switching Protocols (a WebSocket handshake) there is no body
-		// to compress: the handler takes the connection over.
+		// goes to the server, which logs it as superfluous. After 101,
+		// no body: the handler takes the connection over (WebSocket).
 		g.decided = g.decided || code == http.StatusSwitchingProtocols
 		g.ResponseWriter.WriteHeader(code)
 		return
