@@ -43,23 +43,20 @@ const processModelSupported = true
 func (s *Server) startChild(conn net.Conn) {
 	tc, ok := conn.(*net.TCPConn)
 	if !ok {
-		s.logf("process model: %T is not a TCP connection", conn)
-		conn.Close()
+		s.noChild(conn, fmt.Errorf("%T is not a TCP connection", conn))
 		return
 	}
 	// File returns a new descriptor for the socket (dup): the one the
-	// child inherits. conn keeps its own.
+	// child inherits. conn keeps its own. Out of descriptors, it fails.
 	f, err := tc.File()
 	if err != nil {
-		s.logf("process model: %v", err)
-		conn.Close()
+		s.noChild(conn, err)
 		return
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		s.logf("process model: %v", err)
 		f.Close()
-		conn.Close()
+		s.noChild(conn, err)
 		return
 	}
 	// The child runs with the parent's flags, so it builds the same site;
@@ -103,6 +100,16 @@ func (s *Server) startChild(conn net.Conn) {
 	// child's fd 3 is now the socket's only descriptor.
 	f.Close()
 	conn.Close()
+}
+
+// noChild gives up on a connection that no child will serve: it closes it
+// and gives its slot back, since no child will be reaped for it. Without
+// the slot, a parent out of descriptors would stop accepting for good
+// once the failures reached the cap.
+func (s *Server) noChild(conn net.Conn, err error) {
+	s.logf("process model: %v", err)
+	conn.Close()
+	s.giveSlotBack()
 }
 
 // reapChildren collects the children as they exit, so that none is left a

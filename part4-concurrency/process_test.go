@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -361,6 +363,26 @@ func TestProcessModelCap(t *testing.T) {
 		t.Errorf("the third client, once a slot is free: %+v", got)
 	}
 	b.Close()
+}
+
+// TestProcessModelNoChildGivesTheSlotBack: a connection no child can be
+// started for (here not TCP; out of descriptors, tc.File fails the same
+// way) is closed and its slot given back. Before, the slot stayed taken:
+// 256 failures (the default cap) stopped the accept loop for good.
+func TestProcessModelNoChildGivesTheSlotBack(t *testing.T) {
+	s := &Server{Model: Process, MaxConns: 1, Log: log.New(io.Discard, "", 0)}
+	if !s.takeSlot() {
+		t.Fatal("takeSlot: false")
+	}
+	conn, other := net.Pipe()
+	defer other.Close()
+	s.startChild(conn)
+	if n := len(s.slots); n != 0 {
+		t.Errorf("slots taken after a connection no child serves: %d, want 0", n)
+	}
+	if _, err := conn.Write([]byte("x")); err == nil {
+		t.Error("the connection is still open")
+	}
 }
 
 // TestProcessModelGivesWay: at the cap, a child whose client made its
