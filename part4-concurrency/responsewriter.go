@@ -26,13 +26,14 @@ const bufferBeforeChunkingSize = 2048
 // returns. Until then the handler may still change its mind, and the
 // gateway may still learn the body's length.
 type responseWriter struct {
-	conn  net.Conn
-	bw    *bufio.Writer // the connection's writer: heads and body bytes
-	req   *Request
-	body  *requestBody // nil when the request has none
-	c     *conn
-	s     *Server
-	watch clientWatch // the request's context
+	conn net.Conn
+	bw   *bufio.Writer // the connection's writer: heads and body bytes
+	req  *Request
+	body *requestBody // nil when the request has none
+	c    *conn
+	s    *Server
+
+	watch clientWatch // the request's context (lazywatch.go)
 
 	// Keep-alive (RFC 9112 section 9.3): what the client asked for, read
 	// before the handler runs (it may change the request's fields), and

@@ -63,6 +63,7 @@ var readingOrder = map[string][]fileNote{
 		{"process.go", "the process model: re-exec, descriptors, reaping"},
 		{"process_other.go", "the process model's stand-ins where there is no Unix"},
 		{"framing.go", "connection: whether the connection stays open"},
+		{"keepalive.go", "keep-alive: whether the connection carries the next request"},
 		{"requestbody.go", "drain: the unread body read away for the next request"},
 		{"responsewriter.go", "Hijack, EnableFullDuplex, keep-alive state"},
 		{"gateway.go", "a request on a connection that carries many"},
