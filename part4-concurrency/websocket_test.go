@@ -334,6 +334,11 @@ func TestHijackHoldsItsSlot(t *testing.T) {
 	}
 	answered := make(chan result, 1)
 	go func() { answered <- do(t, addr, get("/echo/next")) }()
+	// The next client comes while the socket is open, and waits at the cap
+	// until it closes.
+	if !eventually(srv.clientWaits.Load) {
+		t.Fatal("the server never saw the next client wait at the cap")
+	}
 	must(t, c.Close(websocket.StatusNormalClosure, ""))
 	if got := <-answered; got.Status != http.StatusOK || got.Body != "next" {
 		t.Errorf("the next client once the socket closed: %+v", got)
