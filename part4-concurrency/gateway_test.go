@@ -650,7 +650,9 @@ func waitingInRead(fn string) bool {
 		}
 		stacks := string(buf[:n])
 		for _, g := range strings.Split(stacks, "\n\n") {
-			if strings.Contains(g, "[IO wait") && strings.Contains(g, "."+fn+"(") {
+			// (A goroutine of the event loop model waits in pollConn.wait.)
+			waits := strings.Contains(g, "[IO wait") || strings.Contains(g, "pollConn).wait(")
+			if waits && strings.Contains(g, "."+fn+"(") {
 				return true
 			}
 		}

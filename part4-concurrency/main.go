@@ -25,7 +25,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8888", "address to listen on (host:port)")
-	model := flag.String("model", "goroutine", "how connections are served: goroutine, process or iterative (our server only)")
+	model := flag.String("model", "goroutine", "how connections are served: goroutine, process, iterative or epoll (our server only)")
 	readHeaderTimeout := flag.Duration("read-header-timeout", 5*time.Second, "how long a client has to send a request's head, from its first byte")
 	readTimeout := flag.Duration("read-timeout", 30*time.Second, "how long a client has to send a whole request, body included")
 	writeTimeout := flag.Duration("write-timeout", 30*time.Second, "how long the server has to answer, from the end of the request's head")
@@ -80,12 +80,15 @@ func main() {
 		Log: logger,
 	}
 	switch srv.Model {
-	case Goroutine, Process, Iterative:
+	case Goroutine, Process, Iterative, EventLoop:
 	default:
-		log.Fatalf("-model %q: use goroutine, process or iterative", *model)
+		log.Fatalf("-model %q: use goroutine, process, iterative or epoll", *model)
 	}
 	if srv.Model == Process && !processModelSupported {
 		log.Fatal("-model process needs a Unix system (fork/exec with an inherited socket, SIGCHLD and waitpid); use -model goroutine")
+	}
+	if srv.Model == EventLoop && !eventLoopSupported {
+		log.Fatal("-model epoll needs Linux (epoll(7)); use -model goroutine")
 	}
 	// The server, ours or net/http's running the very same handler, so
 	// that the two can be compared: both stop the same way.

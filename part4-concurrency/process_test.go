@@ -63,6 +63,12 @@ func buildBinary(t *testing.T) string {
 // TestMain removes the program buildBinary builds, once every test has
 // run.
 func TestMain(m *testing.M) {
+	// PART4_MODEL=epoll runs every test whose server has no Model of its
+	// own in the event loop model: the whole suite, site and CGI included
+	// (.ci/run does).
+	if model := Model(os.Getenv("PART4_MODEL")); model != "" {
+		defaultModel = model
+	}
 	code := m.Run()
 	if binaryDir != "" {
 		os.RemoveAll(binaryDir)

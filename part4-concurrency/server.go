@@ -1,6 +1,6 @@
 // Server accepts TCP connections and serves many of them at once: the
-// model (iterative, a process or a goroutine per connection) decides who
-// serves each one. A connection now carries request after request
+// model (iterative, a process or a goroutine per connection, or an event
+// loop) decides who serves each one. A connection now carries request after request
 // (keep-alive), each bounded by its own timeout, until either side closes
 // it or the server shuts down.
 
@@ -39,6 +39,10 @@ const (
 	// Iterative serves one connection at a time, one request each, as
 	// parts 1 to 3 did: kept to show the problem.
 	Iterative Model = "iterative"
+	// EventLoop watches every connection from a few event loops, one per
+	// core, on Linux's epoll: what Go's runtime does under every
+	// goroutine, by hand (see eventloop_linux.go). Linux only.
+	EventLoop Model = "epoll"
 )
 
 // Server is a concurrent HTTP/1.1 server.
@@ -141,6 +145,15 @@ func (s *Server) Serve(ln net.Listener) error {
 			}
 		}()
 	}
+	accept := ln.Accept
+	if s.model() == EventLoop {
+		loops, err := s.startLoops(ln) // eventloop_linux.go
+		if err != nil {
+			return err
+		}
+		defer loops.stopAccepting()
+		accept = loops.accept
+	}
 	var backoff time.Duration
 	for {
 		// Accept blocks until the kernel has completed a TCP handshake
@@ -148,7 +161,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		// ln keeps listening for the next one. (LSBAWS 3f: a signal
 		// interrupting accept fails it with EINTR in C and old Pythons;
 		// Go's net package retries for us.)
-		rwc, err := ln.Accept()
+		rwc, err := accept()
 		if err != nil {
 			if s.isStopping() {
 				return http.ErrServerClosed
@@ -189,6 +202,8 @@ func (s *Server) serve(rwc net.Conn) {
 		s.giveSlotBack()
 	case Process:
 		s.startChild(rwc) // a new process (process.go); its slot comes back when it is reaped
+	case EventLoop:
+		s.addToLoop(rwc) // one of the loops watches it (eventloop_linux.go); its slot comes back when it closes
 	default:
 		go func() { // a new goroutine
 			s.serveConn(rwc)
@@ -211,10 +226,14 @@ func isTemporary(err error) bool {
 
 func (s *Server) model() Model {
 	if s.Model == "" {
-		return Goroutine
+		return defaultModel
 	}
 	return s.Model
 }
+
+// defaultModel is the model of a Server whose Model is "": Goroutine.
+// (The tests run again with EventLoop here: see TestMain.)
+var defaultModel = Goroutine
 
 // conn is one client's connection, and what the server reads and writes
 // it through.
@@ -233,22 +252,26 @@ type conn struct {
 	hijacked bool // a handler took the connection over (see Hijack)
 
 	// next receives the first bytes of each request: what an idle
-	// connection waits with, instead of a 16 KiB reader.
-	next [1 << 10]byte
+	// connection waits with, instead of a 16 KiB reader. (The event loop
+	// model's connections wait with none: nil.)
+	next *[1 << 10]byte
+}
+
+func newConn(rwc net.Conn) *conn {
+	return &conn{rwc: rwc, r: &connReader{conn: rwc}, remote: rwc.RemoteAddr().String()}
 }
 
 // serveConn serves the requests of one connection, one after the other,
 // until the client or the server closes it. Whatever the client does
 // (stays silent, sends too much or garbage, resets), serveConn returns.
 func (s *Server) serveConn(rwc net.Conn) {
-	c := &conn{rwc: rwc, r: &connReader{conn: rwc}, remote: rwc.RemoteAddr().String()}
+	c := newConn(rwc)
 	if !s.trackConn(c) {
 		rwc.Close() // shutting down: no new connections
 		return
 	}
 	defer s.untrackConn(c)
 	defer s.giveBuffersBack(c)
-	client := c.remote
 
 	for first := true; ; first = false {
 		// Wait for the first byte of the next request: for the first
@@ -275,57 +298,73 @@ func (s *Server) serveConn(rwc net.Conn) {
 			break
 		}
 
-		// One deadline for the head and one for the whole request,
-		// counted from the request's start: a client that trickles a
-		// byte at a time cannot hold its goroutine longer than that.
-		// (The first request starts with the connection, as in
-		// net/http.) The write deadline starts once the head is read.
 		if !first {
 			start = time.Now()
-			rwc.SetReadDeadline(deadline(start, s.readHeaderTimeout()))
 		}
-		req, err := readRequest(c.br)
-		rwc.SetReadDeadline(deadline(start, s.ReadTimeout))
-		rwc.SetWriteDeadline(deadline(time.Now(), s.WriteTimeout))
-		switch refused := refusal(err); {
-		case refused != nil:
-			// A request the parser refused never reaches the handler: the
-			// server answers it itself, as in part 2, closes the
-			// connection (where the next request would start is unknown)
-			// and lingers, since the parser stopped before the end.
-			resp := errorResponse(refused)
-			if err := writeResponse(rwc, req, resp, s.now()); err != nil {
-				s.logf("%s: write response: %v", client, err)
-				return
-			}
-			s.logf("%s %s %d %d", client, requestLine(req, err), resp.Status, len(resp.Body))
-			lingeringClose(rwc)
-			return
-		case err != nil:
-			// Timeout, early close, reset in the middle of a request:
-			// nobody is listening for an answer (net/http also closes
-			// without one), so we just hang up.
-			s.logf("%s: dropped: %v", client, err)
-			return
-		}
-
-		keepAlive, bodyDone := s.serveHTTP(c, req)
-		if c.hijacked {
-			return // the connection is the handler's now
-		}
-		rwc.SetWriteDeadline(time.Time{})
-		if !keepAlive {
-			// Bytes the handler did not read (a body, or requests behind
-			// this one) would turn our close into a reset that may
-			// destroy the answer: linger then, draining them for a short
-			// while. Otherwise close at once.
-			if !bodyDone || c.br.Buffered() > 0 {
-				lingeringClose(rwc)
-			}
+		if !s.serveRequest(c, start) {
 			return
 		}
 		s.giveBuffersBack(c) // idle until the next request
 	}
+}
+
+// serveRequest reads the request whose first bytes c.br holds, which
+// started at start, and answers it. It reports whether the connection
+// may carry the next request.
+func (s *Server) serveRequest(c *conn, start time.Time) (keepAlive bool) {
+	// One deadline for the head and one for the whole request, counted
+	// from the request's start: a client that trickles a byte at a time
+	// cannot hold its goroutine longer than that. (The first request
+	// starts with the connection, as in net/http.) The write deadline
+	// starts once the head is read.
+	rwc, client := c.rwc, c.remote
+	rwc.SetReadDeadline(deadline(start, s.readHeaderTimeout()))
+	req, err := readRequest(c.br)
+	rwc.SetReadDeadline(deadline(start, s.ReadTimeout))
+	rwc.SetWriteDeadline(deadline(time.Now(), s.WriteTimeout))
+	if err != nil && c.bw.Buffered() > 0 {
+		// The answers to the requests before this one (pipelined) are
+		// still in the buffer: they go first.
+		c.bw.Flush()
+	}
+	switch refused := refusal(err); {
+	case refused != nil:
+		// A request the parser refused never reaches the handler: the
+		// server answers it itself, as in part 2, closes the connection
+		// (where the next request would start is unknown) and lingers,
+		// since the parser stopped before the end.
+		resp := errorResponse(refused)
+		if err := writeResponse(rwc, req, resp, s.now()); err != nil {
+			s.logf("%s: write response: %v", client, err)
+			return false
+		}
+		s.logf("%s %s %d %d", client, requestLine(req, err), resp.Status, len(resp.Body))
+		lingeringClose(rwc)
+		return false
+	case err != nil:
+		// Timeout, early close, reset in the middle of a request: nobody
+		// is listening for an answer (net/http also closes without one),
+		// so we just hang up.
+		s.logf("%s: dropped: %v", client, err)
+		return false
+	}
+
+	keepAlive, bodyDone := s.serveHTTP(c, req)
+	if c.hijacked {
+		return false // the connection is the handler's now
+	}
+	rwc.SetWriteDeadline(time.Time{})
+	if !keepAlive {
+		// Bytes the handler did not read (a body, or requests behind this
+		// one) would turn our close into a reset that may destroy the
+		// answer: linger then, draining them for a short while. Otherwise
+		// close at once.
+		if !bodyDone || c.br.Buffered() > 0 {
+			lingeringClose(rwc)
+		}
+		return false
+	}
+	return true
 }
 
 // refusal returns err as the parser's refusal, or nil if it is none.
@@ -347,6 +386,9 @@ func refusal(err error) *statusError {
 func (s *Server) waitForRequest(c *conn) error {
 	if c.br == nil {
 		if len(c.r.pending) == 0 {
+			if c.next == nil {
+				c.next = new([1 << 10]byte)
+			}
 			n, err := c.rwc.Read(c.next[:])
 			if n == 0 && err != nil {
 				return err

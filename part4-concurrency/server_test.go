@@ -682,7 +682,9 @@ func TestLingerOnlyWhenBytesMayRemain(t *testing.T) {
 	}
 	handler, err := site.New(fsSub(t), t.TempDir(), "mux", nil)
 	must(t, err)
-	srv := &Server{Handler: handler, ReadTimeout: testTimeout, WriteTimeout: testTimeout}
+	// The goroutine model: the watch wraps Go's connections, which the
+	// event loop model leaves at once (its choice is the same code).
+	srv := &Server{Handler: handler, Model: Goroutine, ReadTimeout: testTimeout, WriteTimeout: testTimeout}
 	addr, conns := startWatched(t, srv.Serve)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,581 @@
+// The event loop model (-model epoll): the third classic answer to "many
+// clients at once", after a process and a thread (here a goroutine) per
+// connection. A few loops, one per core, each watch thousands of sockets
+// with epoll(7) and touch a socket only when the kernel says it is ready.
+// It is nginx's design, Node's and Redis's, and what Go's runtime does
+// under every goroutine: its netpoller (runtime/netpoll_epoll.go) is an
+// epoll loop, and a goroutine that reads an empty socket is parked until
+// the loop sees the socket ready. Here that loop is ours, by hand.
+//
+// A connection is a small state machine (connState). The loop reads each
+// request's head itself, into a buffer it borrows when the first byte
+// comes; once the head is whole, a goroutine runs the handler, which may
+// block (an upload, CGI, /sleep) without holding up the loop. The
+// goroutine reads the body and writes the answer on the non-blocking
+// socket itself, and when the kernel says EAGAIN it waits for the loop
+// to see the socket ready (pollconn_linux.go). Once nothing more is
+// buffered it hands the connection back: an idle connection holds no
+// goroutine and no buffer, only a few hundred bytes of state.
+
+package main
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// eventLoopSupported: -model epoll runs here.
+const eventLoopSupported = true
+
+// connState is where a connection of a loop is in its life.
+type connState int
+
+const (
+	// idle: waiting for the first byte of a request. The loop watches
+	// it; it holds no buffer.
+	idle connState = iota
+	// readingHead: the loop reads the head into a borrowed buffer.
+	readingHead
+	// serving: a goroutine has it, from the head's end to the response's
+	// last byte: it runs the handler, reads the body, writes the answer.
+	// The loop only wakes it when the socket is ready (pollConn.wait).
+	serving
+)
+
+// loops is the loops of one call to Serve, and its listener.
+type loops struct {
+	s    *Server
+	ln   net.Listener
+	all  []*loop
+	next int // the loop that gets the next connection
+}
+
+// loop is one event loop: a goroutine locked to its thread, with its own
+// epoll descriptor, watching its share of the connections.
+type loop struct {
+	s    *Server
+	ep   int // its epoll instance
+	wake int // an eventfd: others write to it to wake the loop from epoll_wait
+
+	// Tests set these to show edge-triggered epoll's trap: with edge set,
+	// each socket is registered with EPOLLET; readMax caps each read.
+	edge    bool
+	readMax int
+
+	// mu guards what other goroutines touch: the connections (the loop
+	// looks each event's up here), the timers and the loop's sleep.
+	mu         sync.Mutex
+	conns      map[uint64]*pollConn
+	ids        uint64
+	live       int // its connections not yet ended, hijacked ones included
+	timers     timerHeap
+	sleeping   bool      // in epoll_wait
+	sleepUntil time.Time // when that epoll_wait returns by itself (zero: never)
+	accepting  bool      // Serve may still add connections; the loop ends when not, and none is live
+	exited     bool      // the loop has ended: its descriptors are closed
+}
+
+// startLoops starts one loop per core (GOMAXPROCS) for Serve, which
+// accepts with loops.accept and hands each connection to a loop
+// (addToLoop), round robin. The loops stop once Serve has returned and
+// their last connection has closed.
+func (s *Server) startLoops(ln net.Listener) (*loops, error) {
+	g := &loops{s: s, ln: ln}
+	for range runtime.GOMAXPROCS(0) {
+		l, err := newLoop(s)
+		if err != nil {
+			g.stopAccepting()
+			return nil, err
+		}
+		g.all = append(g.all, l)
+		go l.run()
+	}
+	return g, nil
+}
+
+func newLoop(s *Server) (*loop, error) {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("epoll_create1: %w", err)
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(ep)
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	// The eventfd is id 0; connections count from 1.
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, wake, &unix.EpollEvent{Events: unix.EPOLLIN}); err != nil {
+		unix.Close(ep)
+		unix.Close(wake)
+		return nil, fmt.Errorf("epoll_ctl: %w", err)
+	}
+	return &loop{s: s, ep: ep, wake: wake, conns: map[uint64]*pollConn{}, accepting: true}, nil
+}
+
+// accept accepts the next connection, and takes its socket out of Go's
+// runtime poller for a loop: one acceptor (Serve's loop, as in every
+// model) hands the connections over. The socket's descriptor is copied
+// (dup) and Go's copy closed, so that only the loop's epoll watches it.
+// That costs each connection three system calls, which a listener per
+// loop (SO_REUSEPORT, each loop calling accept4 itself) would save; but
+// Serve is given one listener, and must return when whoever owns it
+// closes it, which only Go's poller hears of.
+func (g *loops) accept() (net.Conn, error) {
+	rwc, err := g.ln.Accept()
+	if err != nil {
+		return nil, err
+	}
+	defer rwc.Close()
+	sc, ok := rwc.(syscall.Conn)
+	if !ok {
+		return nil, fmt.Errorf("-model epoll needs TCP connections, not %T", rwc)
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd, derr := -1, error(nil)
+	err = raw.Control(func(gofd uintptr) {
+		// The copy shares the socket's flags: non-blocking, as Go set it.
+		fd, derr = unix.FcntlInt(gofd, unix.F_DUPFD_CLOEXEC, 0)
+	})
+	if err == nil {
+		err = derr
+	}
+	if err != nil {
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("fcntl", err)}
+	}
+	l := g.all[g.next]
+	g.next = (g.next + 1) % len(g.all)
+	return &pollConn{fd: fd, l: l, raddr: rwc.RemoteAddr(), laddr: rwc.LocalAddr(), index: -1}, nil
+}
+
+// stopAccepting tells the loops that Serve has returned: each ends once
+// its last connection has closed.
+func (g *loops) stopAccepting() {
+	for _, l := range g.all {
+		l.mu.Lock()
+		l.accepting = false
+		l.wakeUp()
+		l.mu.Unlock()
+	}
+}
+
+// addToLoop gives a connection Serve accepted to its loop, which watches
+// it from now on: it waits for its first request, idle.
+func (s *Server) addToLoop(rwc net.Conn) {
+	pc := rwc.(*pollConn)
+	l := pc.l
+	c := newConn(pc)
+	pc.c, pc.start, pc.first = c, time.Now(), true
+	if !s.trackConn(c) {
+		pc.Close() // shutting down: no new connections
+		unix.Close(pc.fd)
+		s.giveSlotBack()
+		return
+	}
+	s.setIdle(c, true, false)
+	l.mu.Lock()
+	l.ids++
+	pc.id = l.ids
+	l.conns[pc.id] = pc
+	l.live++
+	l.mu.Unlock()
+	pc.mu.Lock()
+	err := pc.arm(unix.EPOLLIN)
+	l.setTimer(pc, deadline(pc.start, s.readHeaderTimeout()))
+	pc.mu.Unlock()
+	if err != nil {
+		s.logf("%s: epoll_ctl: %v", c.remote, err)
+		l.end(pc)
+	}
+}
+
+// run is the loop: wait for events, handle each, fire the timers that are
+// due, again, until Serve has returned and no connection is left.
+func (l *loop) run() {
+	// The loop has a thread of its own, as a C event loop has: the
+	// runtime runs no other goroutine on it.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	events := make([]unix.EpollEvent, 256)
+	ready := make([]*pollConn, 0, len(events))
+	for {
+		timeout, done := l.sleep()
+		if done {
+			return
+		}
+		n, err := unix.EpollWait(l.ep, events, timeout)
+		l.mu.Lock()
+		l.sleeping = false
+		ready = ready[:0]
+		for _, ev := range events[:max(n, 0)] {
+			ready = append(ready, l.conns[eventID(ev)]) // nil: the eventfd, or a connection gone since
+		}
+		l.mu.Unlock()
+		if err != nil && err != unix.EINTR {
+			l.s.logf("epoll_wait: %v", err)
+			return
+		}
+		for i, pc := range ready {
+			switch {
+			case eventID(events[i]) == 0:
+				var b [8]byte
+				unix.Read(l.wake, b[:])
+			case pc != nil:
+				l.handle(pc, events[i].Events)
+			}
+		}
+		l.fireTimers(time.Now())
+	}
+}
+
+// sleep says how long the next epoll_wait may wait: until the first timer
+// is due, or (-1) until an event. done: the loop has nothing left to do.
+func (l *loop) sleep() (ms int, done bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.accepting && l.live == 0 {
+		l.exited = true
+		unix.Close(l.ep)
+		unix.Close(l.wake)
+		return 0, true
+	}
+	l.sleeping = true
+	l.sleepUntil = time.Time{}
+	if len(l.timers) == 0 {
+		return -1, false
+	}
+	l.sleepUntil = l.timers[0].when
+	d := time.Until(l.sleepUntil)
+	return int((max(d, 0) + time.Millisecond - 1) / time.Millisecond), false
+}
+
+// wakeUp makes the loop's epoll_wait return. l.mu is held: the loop
+// cannot have closed its eventfd.
+func (l *loop) wakeUp() {
+	if !l.exited {
+		one := [8]byte{1}
+		unix.Write(l.wake, one[:])
+	}
+}
+
+// handle is what the loop does when epoll says a connection is ready.
+func (l *loop) handle(pc *pollConn, events uint32) {
+	pc.mu.Lock()
+	if pc.fdClosed {
+		pc.mu.Unlock()
+		return
+	}
+	if pc.state == serving {
+		pc.ready(events) // wake the goroutine that waits for it
+		pc.mu.Unlock()
+		return
+	}
+	pc.mu.Unlock()
+	l.readHead(pc)
+}
+
+// readHead reads what the socket holds of a request's head, once (a level
+// triggered loop hears of the rest at its next epoll_wait), into the
+// connection's reader, borrowed at the request's first byte. Once the
+// head is whole, a goroutine serves the request (serve).
+func (l *loop) readHead(pc *pollConn) {
+	s, c := l.s, pc.c
+	if c.br == nil {
+		s.takeBuffers(c)
+	}
+	before := c.br.Buffered()
+	pc.loopReads = true
+	_, err := c.br.Peek(before + 1) // reads the socket once, if it can
+	pc.loopReads = false
+	b, _ := c.br.Peek(c.br.Buffered())
+	got := len(b) > before
+	switch {
+	case !got && before == 0 && errors.Is(err, errWouldBlock):
+		s.giveBuffersBack(c) // nothing after all: idle again, without buffers
+		return
+	case !got && before == 0:
+		l.end(pc) // closed (or reset) between requests: nothing to answer
+		return
+	case !got && errors.Is(err, errWouldBlock):
+		return // no more yet
+	}
+	if before == 0 {
+		// The request's first byte: the connection is no longer idle, and
+		// the head's deadline starts (the first request's started with
+		// the connection).
+		if !s.setIdle(c, false, false) {
+			l.end(pc) // Shutdown closed it while it was idle
+			return
+		}
+		pc.mu.Lock()
+		pc.state = readingHead
+		if !pc.first {
+			pc.start = time.Now()
+			l.setTimer(pc, deadline(pc.start, s.readHeaderTimeout()))
+		}
+		pc.mu.Unlock()
+	}
+	// Whole, or the buffer is full (a head this long is the parser's to
+	// refuse or to read on), or the client closed mid-head (the parser
+	// says so): the request is the goroutine's now.
+	if got && headEnd(b) < 0 && len(b) < readBufferBytes {
+		return
+	}
+	l.dispatch(pc)
+}
+
+// dispatch hands a connection whose request head is in its buffer to a
+// new goroutine. Goroutines are bounded as connections are (-max-conns):
+// one per connection, while it is served.
+func (l *loop) dispatch(pc *pollConn) {
+	pc.mu.Lock()
+	pc.state = serving
+	l.setTimer(pc, time.Time{}) // the goroutine's deadlines apply now
+	pc.mu.Unlock()
+	go l.serve(pc)
+}
+
+// serve answers the requests whose heads are in the connection's buffer,
+// one after the other: the answers to pipelined requests wait in the
+// buffer and go out in one write (serveHTTP). Then it gives the
+// connection back to its loop, or ends it.
+func (l *loop) serve(pc *pollConn) {
+	s, c := l.s, pc.c
+	for {
+		if !s.serveRequest(c, pc.start) || c.hijacked {
+			break
+		}
+		pc.first = false
+		if c.br.Buffered() == 0 && len(c.r.pending) == 0 {
+			if l.handBack(pc) {
+				return
+			}
+			break
+		}
+		// The next request is here already (pipelined), at least its
+		// start: serve it now, unless the server wants the connection
+		// closed (shutting down, or a client waits at the cap).
+		if s.isStopping() || s.clientWaits.Load() {
+			break
+		}
+		pc.start = time.Now()
+	}
+	l.end(pc)
+}
+
+// handBack gives an idle connection back to its loop, without its
+// buffers, and reports false if it must close instead.
+func (l *loop) handBack(pc *pollConn) bool {
+	s, c := l.s, pc.c
+	s.giveBuffersBack(c)
+	if !s.setIdle(c, true, true) {
+		return false // shutting down, or a client waits at the cap
+	}
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.closed {
+		return false
+	}
+	pc.state = idle
+	pc.want = 0
+	l.setTimer(pc, deadline(time.Now(), s.idleTimeout()))
+	if err := pc.arm(unix.EPOLLIN); err != nil {
+		s.logf("%s: epoll_ctl: %v", c.remote, err)
+		return false
+	}
+	return true
+}
+
+// end closes a connection for good (unless a handler hijacked it: it has
+// left the loop already) and forgets it.
+func (l *loop) end(pc *pollConn) {
+	l.mu.Lock()
+	if l.conns[pc.id] == pc {
+		delete(l.conns, pc.id)
+	}
+	l.timers.remove(pc)
+	l.live--
+	if !l.accepting && l.live == 0 {
+		l.wakeUp() // the last one: the loop ends
+	}
+	l.mu.Unlock()
+	pc.mu.Lock()
+	pc.closed = true
+	if !pc.fdClosed {
+		pc.fdClosed = true
+		unix.Close(pc.fd) // and epoll forgets it
+	}
+	pc.mu.Unlock()
+	l.s.giveBuffersBack(pc.c)
+	l.s.untrackConn(pc.c)
+	l.s.giveSlotBack()
+}
+
+// detach takes a connection out of its loop for a handler that hijacks
+// it: the handler gets an ordinary *net.TCPConn, in the runtime's poller,
+// and the loop forgets the socket.
+func (l *loop) detach(pc *pollConn) (net.Conn, error) {
+	l.mu.Lock()
+	delete(l.conns, pc.id)
+	l.timers.remove(pc)
+	l.mu.Unlock()
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.fdClosed {
+		return nil, net.ErrClosed
+	}
+	pc.arm(0)
+	nc, err := fileConn(pc.fd)
+	pc.fdClosed = true
+	unix.Close(pc.fd) // nc has a copy
+	return nc, err
+}
+
+// takeOver is the connection as a handler that hijacks it gets it: in the
+// event loop model, out of its loop, with what the server's writer held
+// sent first.
+func (c *conn) takeOver() (net.Conn, error) {
+	pc, ok := c.rwc.(*pollConn)
+	if !ok {
+		return c.rwc, nil
+	}
+	if err := c.bw.Flush(); err != nil {
+		return nil, err
+	}
+	nc, err := pc.l.detach(pc)
+	if err != nil {
+		return nil, err
+	}
+	c.r.conn = nc
+	c.bw.Reset(nc)
+	return nc, nil
+}
+
+// fireTimers acts on each connection whose deadline has passed: an idle
+// one closes, one in the middle of its head goes to a goroutine, whose
+// parser finds the deadline passed (and logs it as the other models do),
+// and a goroutine waiting on a served one wakes to find it passed.
+func (l *loop) fireTimers(now time.Time) {
+	var due []*pollConn
+	l.mu.Lock()
+	for len(l.timers) > 0 && !l.timers[0].when.After(now) {
+		due = append(due, heap.Pop(&l.timers).(*pollConn))
+	}
+	l.mu.Unlock()
+	for _, pc := range due {
+		pc.mu.Lock()
+		l.mu.Lock()
+		reset := pc.index >= 0 // set again since: not due any more
+		l.mu.Unlock()
+		state := pc.state
+		if reset || pc.fdClosed {
+			pc.mu.Unlock()
+			continue
+		}
+		if state == serving {
+			pc.notify(&pc.readReady)
+			pc.notify(&pc.writeReady)
+		}
+		pc.mu.Unlock()
+		switch {
+		case state == idle:
+			l.end(pc)
+		case state == readingHead:
+			l.dispatch(pc)
+		}
+	}
+}
+
+// setTimer sets the connection's deadline in the loop's timers (zero:
+// none), and wakes the loop if it sleeps past it. pc.mu is held.
+func (l *loop) setTimer(pc *pollConn, when time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.timers.set(pc, when)
+	l.wakeBy(when)
+}
+
+// setTimerBy is setTimer for a goroutine that waits: the deadline comes
+// forward to when, never back (a reader and a writer may both wait).
+func (l *loop) setTimerBy(pc *pollConn, when time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if pc.index < 0 || when.Before(pc.when) {
+		l.timers.set(pc, when)
+		l.wakeBy(when)
+	}
+}
+
+// wakeBy wakes the loop if it sleeps past when. l.mu is held.
+func (l *loop) wakeBy(when time.Time) {
+	if l.sleeping && !when.IsZero() && (l.sleepUntil.IsZero() || when.Before(l.sleepUntil)) {
+		l.sleepUntil = when
+		l.wakeUp()
+	}
+}
+
+// timerHeap is a loop's timers: its connections that have a deadline, the
+// earliest first (a binary heap, container/heap), which sets how long
+// epoll_wait waits. One structure for every kind of timeout: the
+// connection's state says what its deadline means. pollConn.index is its
+// place in the heap, -1 when it has no deadline.
+type timerHeap []*pollConn
+
+func (h timerHeap) Len() int           { return len(h) }
+func (h timerHeap) Less(i, j int) bool { return h[i].when.Before(h[j].when) }
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *timerHeap) Push(x any) {
+	pc := x.(*pollConn)
+	pc.index = len(*h)
+	*h = append(*h, pc)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	pc := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	pc.index = -1
+	return pc
+}
+
+// set gives pc the deadline when, or none if when is zero.
+func (h *timerHeap) set(pc *pollConn, when time.Time) {
+	switch {
+	case when.IsZero():
+		h.remove(pc)
+	case pc.index >= 0:
+		pc.when = when
+		heap.Fix(h, pc.index)
+	default:
+		pc.when = when
+		heap.Push(h, pc)
+	}
+}
+
+func (h *timerHeap) remove(pc *pollConn) {
+	if pc.index >= 0 {
+		heap.Remove(h, pc.index)
+	}
+}
+
+// eventID is the connection an event is about: the id it was registered
+// with (epoll_event's 64-bit data, which x/sys/unix splits in two). An id
+// is never used twice, unlike a descriptor: an event still in hand for a
+// connection that has closed since cannot be mistaken for a new one's.
+func eventID(ev unix.EpollEvent) uint64 {
+	return uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
+}
