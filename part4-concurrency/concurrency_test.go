@@ -54,8 +54,9 @@ func (g *gate) order() []string {
 	return append([]string(nil), g.ended...)
 }
 
-// startModel runs h on our server in the given model, with the tests'
-// timeouts, and returns the server and its address.
+// startModel runs h on our server in the given model ("": the default,
+// Goroutine, or the one PART4_MODEL names), with the tests' timeouts, and
+// returns the server and its address.
 func startModel(t *testing.T, model Model, h http.Handler) (*Server, string) {
 	t.Helper()
 	srv := &Server{Handler: h, Model: model, ReadTimeout: testTimeout, WriteTimeout: testTimeout}
@@ -92,6 +93,17 @@ func TestSecondClientDuringSlowHandler(t *testing.T) {
 		{"goroutine, cap of 2", Goroutine, 2, []string{"/fast", "/slow"}},
 		{"goroutine, cap of 1", Goroutine, 1, []string{"/slow", "/fast"}},
 		{"iterative", Iterative, 0, []string{"/slow", "/fast"}},
+	}
+	if eventLoopSupported {
+		tests = append(tests, []struct {
+			name      string
+			model     Model
+			maxConns  int
+			wantOrder []string
+		}{
+			{"epoll", EventLoop, 0, []string{"/fast", "/slow"}},
+			{"epoll, cap of 1", EventLoop, 1, []string{"/slow", "/fast"}},
+		}...)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,7 +165,7 @@ func TestKeepAlive(t *testing.T) {
 // answers (RFC 9112 section 9.3.2); the server answers them in order.
 // Here they even arrive in one write.
 func TestPipelining(t *testing.T) {
-	_, addr := startModel(t, Goroutine, newGate())
+	_, addr := startModel(t, "", newGate())
 	conn := dial(t, addr)
 	paths := []string{"/one", "/two", "/three", "/four"}
 	var all strings.Builder
@@ -195,7 +207,7 @@ func TestWhoCloses(t *testing.T) {
 		{"HTTP/1.0 with keep-alive", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "keep-alive", true},
 		{"HTTP/1.0 with keep-alive, handler says close", "GET /bye HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "close", false},
 	}
-	_, addr := startModel(t, Goroutine, h)
+	_, addr := startModel(t, "", h)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			conn := dial(t, addr)
@@ -232,7 +244,7 @@ func TestUnreadBodyIsDrained(t *testing.T) {
 		kept bool
 	}{{1000, true}, {maxPostHandlerReadBytes, true}, {maxPostHandlerReadBytes + 1, false}} {
 		t.Run(fmt.Sprint(tt.size), func(t *testing.T) {
-			_, addr := startModel(t, Goroutine, h)
+			_, addr := startModel(t, "", h)
 			conn := dial(t, addr)
 			// The client writes in the background: the server may answer
 			// before reading the whole body, and the test must read.
@@ -414,7 +426,7 @@ func TestShutdown(t *testing.T) {
 func TestShutdownTimesOut(t *testing.T) {
 	g := newGate()
 	defer close(g.release)
-	srv, addr := startModel(t, Goroutine, g)
+	srv, addr := startModel(t, "", g)
 	c := dial(t, addr)
 	send(t, c, get("/slow"))
 	<-g.started
@@ -546,7 +558,7 @@ func TestHijack(t *testing.T) {
 			rw.Flush()
 		}
 	})
-	_, addr := startModel(t, Goroutine, h)
+	_, addr := startModel(t, "", h)
 	conn := dial(t, addr)
 	send(t, conn, get("/", "Connection: Upgrade\r\nUpgrade: shout\r\n")+"hello\n")
 	br := bufio.NewReader(conn)
@@ -574,7 +586,7 @@ func TestHijack(t *testing.T) {
 // that thousands of idle clients cost little; bytes of a pipelined request
 // keep them (they are in the reader).
 func TestIdleConnectionHoldsNoBuffers(t *testing.T) {
-	srv, addr := startModel(t, Goroutine, newGate())
+	srv, addr := startModel(t, "", newGate())
 	conn := dial(t, addr)
 	send(t, conn, get("/a"))
 	readResponse(t, conn, "GET")
@@ -608,7 +620,7 @@ func TestWriteAfterHandlerReturns(t *testing.T) {
 		}
 		io.WriteString(w, "answer "+r.URL.Path)
 	})
-	srv, addr := startModel(t, Goroutine, h)
+	srv, addr := startModel(t, "", h)
 	conn := dial(t, addr)
 	send(t, conn, get("/leak"))
 	readResponse(t, conn, "GET")

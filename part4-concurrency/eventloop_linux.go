@@ -66,8 +66,9 @@ type loop struct {
 	ep   int // its epoll instance
 	wake int // an eventfd: others write to it to wake the loop from epoll_wait
 
-	// Tests set these to show edge-triggered epoll's trap: with edge set,
-	// each socket is registered with EPOLLET; readMax caps each read.
+	// Tests set these (Server.edgeTriggered, loopReadMax) to show edge
+	// triggered epoll's trap: with edge set, each socket is registered with
+	// EPOLLET; readMax caps each read.
 	edge    bool
 	readMax int
 
@@ -82,6 +83,8 @@ type loop struct {
 	sleepUntil time.Time // when that epoll_wait returns by itself (zero: never)
 	accepting  bool      // Serve may still add connections; the loop ends when not, and none is live
 	exited     bool      // the loop has ended: its descriptors are closed
+
+	scratch []byte // where an idle connection's first bytes land (readHead)
 }
 
 // startLoops starts one loop per core (GOMAXPROCS) for Serve, which
@@ -118,7 +121,10 @@ func newLoop(s *Server) (*loop, error) {
 		unix.Close(wake)
 		return nil, fmt.Errorf("epoll_ctl: %w", err)
 	}
-	return &loop{s: s, ep: ep, wake: wake, conns: map[uint64]*pollConn{}, accepting: true}, nil
+	return &loop{
+		s: s, ep: ep, wake: wake, conns: map[uint64]*pollConn{}, accepting: true,
+		edge: s.edgeTriggered, readMax: s.loopReadMax, scratch: make([]byte, readBufferBytes),
+	}, nil
 }
 
 // accept accepts the next connection, and takes its socket out of Go's
@@ -291,29 +297,22 @@ func (l *loop) handle(pc *pollConn, events uint32) {
 // head is whole, a goroutine serves the request (serve).
 func (l *loop) readHead(pc *pollConn) {
 	s, c := l.s, pc.c
+	before := 0
+	var err error
 	if c.br == nil {
-		s.takeBuffers(c)
-	}
-	before := c.br.Buffered()
-	pc.loopReads = true
-	_, err := c.br.Peek(before + 1) // reads the socket once, if it can
-	pc.loopReads = false
-	b, _ := c.br.Peek(c.br.Buffered())
-	got := len(b) > before
-	switch {
-	case !got && before == 0 && errors.Is(err, errWouldBlock):
-		s.giveBuffersBack(c) // nothing after all: idle again, without buffers
-		return
-	case !got && before == 0:
-		l.end(pc) // closed (or reset) between requests: nothing to answer
-		return
-	case !got && errors.Is(err, errWouldBlock):
-		return // no more yet
-	}
-	if before == 0 {
-		// The request's first byte: the connection is no longer idle, and
-		// the head's deadline starts (the first request's started with
-		// the connection).
+		// Idle: no buffer. Read into the loop's own, and borrow one only
+		// if bytes came: a close, or an event that finds nothing, costs
+		// none.
+		n, err := pc.loopRead(l.scratch)
+		if n == 0 {
+			if !errors.Is(err, errWouldBlock) {
+				l.end(pc) // closed (or reset) between requests: nothing to answer
+			}
+			return
+		}
+		// The request's first bytes: the connection is no longer idle,
+		// and the head's deadline starts (the first request's started
+		// with the connection).
 		if !s.setIdle(c, false, false) {
 			l.end(pc) // Shutdown closed it while it was idle
 			return
@@ -325,14 +324,28 @@ func (l *loop) readHead(pc *pollConn) {
 			l.setTimer(pc, deadline(pc.start, s.readHeaderTimeout()))
 		}
 		pc.mu.Unlock()
+		s.takeBuffers(c)
+		c.r.pending = l.scratch[:n]
+		c.br.Peek(n) // the bytes move into the connection's reader
+	} else {
+		before = c.br.Buffered()
+		pc.loopReads = true
+		_, err = c.br.Peek(before + 1) // reads the socket once, if it can
+		pc.loopReads = false
 	}
-	// Whole, or the buffer is full (a head this long is the parser's to
-	// refuse or to read on), or the client closed mid-head (the parser
-	// says so): the request is the goroutine's now.
-	if got && headEnd(b) < 0 && len(b) < readBufferBytes {
-		return
+	b, _ := c.br.Peek(c.br.Buffered())
+	switch {
+	case len(b) == before && errors.Is(err, errWouldBlock):
+		// No more yet.
+	case len(b) == before:
+		// Closed or reset in the middle of the head: the parser says so,
+		// and the goroutine logs it, as in the other models.
+		l.dispatch(pc)
+	case headEnd(b) >= 0 || len(b) == readBufferBytes:
+		// Whole, or the buffer is full (a head this long is the parser's
+		// to refuse or to read on): the request is the goroutine's now.
+		l.dispatch(pc)
 	}
-	l.dispatch(pc)
 }
 
 // dispatch hands a connection whose request head is in its buffer to a

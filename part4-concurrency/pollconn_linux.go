@@ -109,6 +109,13 @@ func (pc *pollConn) Write(p []byte) (int, error) {
 	return written, nil
 }
 
+// loopRead is a read by the loop: errWouldBlock if the socket is empty.
+func (pc *pollConn) loopRead(p []byte) (int, error) {
+	pc.loopReads = true
+	defer func() { pc.loopReads = false }()
+	return pc.Read(p)
+}
+
 // check fails a read or write on a closed connection, or past its
 // deadline.
 func (pc *pollConn) check(deadline *time.Time) error {

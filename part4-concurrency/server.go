@@ -92,6 +92,12 @@ type Server struct {
 	LeaveZombies      bool
 	ParentKeepsCopies bool
 
+	// Event loop model only, for TestEdgeTriggeredTrap: register each
+	// socket edge-triggered (EPOLLET), and read at most loopReadMax bytes
+	// at a time (zero: as much as fits).
+	edgeTriggered bool
+	loopReadMax   int
+
 	// Now returns the time for the Date field. Nil means time.Now; tests
 	// set a fixed clock to compare whole responses.
 	Now func() time.Time
