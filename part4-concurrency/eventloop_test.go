@@ -23,7 +23,9 @@ import (
 // TestIdleConnectionsHoldNoGoroutine is the event loop's point: fifty
 // kept-alive connections waiting for their next request cost the
 // goroutine model fifty goroutines (each blocked in a read, each with its
-// stack), and the event loop none: its loops watch them all.
+// stack), and the event loop none: its loops watch them all. (Each loop
+// keeps a few goroutines that have served waiting for the next request
+// to serve, at most maxIdleWorkers, however many connections there are.)
 func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 	const n = 50
 	for _, tt := range []struct {
