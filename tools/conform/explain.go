@@ -13,12 +13,15 @@ import (
 // A Column is a server the cases run against: a part, or net/http's
 // server running part 4's site, the reference.
 type Column struct {
-	Name string // "part1" … "part4", "net/http"
+	Name string // "part1" … "part4", "part4 epoll", "net/http"
 	Part int    // the concepts it has: those of parts 1 to Part
 }
 
 // reference is the name of the net/http column.
 const reference = "net/http"
+
+// epollColumn is part 4 in its event loop model (-model epoll).
+const epollColumn = "part4 epoll"
 
 // Verdict is what a result means for a column.
 type Verdict int

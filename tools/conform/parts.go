@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -162,6 +163,11 @@ func runAll(ctx context.Context, root string, cases []Case, wait time.Duration, 
 		jobs = append(jobs, job{Column{"part" + strconv.Itoa(p.N), p.N}, p.Dir, nil})
 	}
 	last := parts[len(parts)-1]
+	if flagsOf(filepath.Join(bin, last.Dir))["model"] && runtime.GOOS == "linux" {
+		// Part 4 again, in its event loop model (Linux only): every case
+		// the goroutine model passes, it must pass.
+		jobs = append(jobs, job{Column{epollColumn, last.N}, last.Dir, []string{"-model", "epoll"}})
+	}
 	if flagsOf(filepath.Join(bin, last.Dir))["server"] {
 		jobs = append(jobs, job{Column{reference, last.N}, last.Dir, []string{"-server", "net/http"}})
 	}

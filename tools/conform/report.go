@@ -57,8 +57,9 @@ bytes a client sends on a raw socket, over one connection or several, and
 what must come back: a status, fields, a body, a close. Each case belongs to
 the part whose concept it checks: a part should pass the cases of its own
 part and of the parts before it; it fails the later ones, whose concept it
-does not have yet. The last column is the reference: part 4's site on
-net/http's server (`+"`-server net/http`"+`).
+does not have yet. The column "part4 epoll" is part 4 in its event loop
+model (`+"`-model epoll`"+`, Linux only). The last column is the reference:
+part 4's site on net/http's server (`+"`-server net/http`"+`).
 
 `+"`go run ./tools/conform -all`"+` builds every part, starts each on a free
 loopback port (with short timeouts, so that the timeout cases are quick),
