@@ -369,6 +369,14 @@ func (l *loop) dispatch(pc *pollConn) {
 	pc.state = serving
 	l.setTimer(pc, time.Time{}) // the goroutine's deadlines apply now
 	pc.mu.Unlock()
+	if l.s.inlineHandlers {
+		// The design this model avoids, for TestInlineHandlerStallsItsLoop:
+		// the loop runs the handler itself, and watches none of its other
+		// sockets until it returns. (It works only for requests whose
+		// reads and writes never wait: the loop would wait for itself.)
+		l.serve(pc)
+		return
+	}
 	select {
 	case l.work <- pc: // a worker waits: it takes it
 	default:

@@ -49,6 +49,7 @@ func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 			if !eventually(func() bool { return serving() == tt.want }) {
 				t.Errorf("%d goroutines serve %d idle connections, want %d", serving(), n, tt.want)
 			}
+			t.Logf("%d idle connections, %d goroutines serving them", n, serving())
 		})
 	}
 }
@@ -105,6 +106,7 @@ func TestEdgeTriggeredTrap(t *testing.T) {
 			}
 			addr := startServer(t, srv.Serve)
 			conn := dial(t, addr)
+			start := time.Now()
 			send(t, conn, get("/trap", "Connection: close\r\n")) // one write, one event
 			b, err := io.ReadAll(conn)
 			if err != nil && !tt.edge {
@@ -119,6 +121,7 @@ func TestEdgeTriggeredTrap(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("answer %q, want %q", got, tt.want)
 			}
+			t.Logf("the loop reads 16 bytes at a time; answer %q, connection closed after %v", got, time.Since(start).Round(100*time.Millisecond))
 		})
 	}
 }
@@ -291,5 +294,52 @@ func TestBurstLeavesNothing(t *testing.T) {
 	}
 	if !eventually(func() bool { return runtime.NumGoroutine() <= goroutinesBefore }) {
 		t.Errorf("%d goroutines, %d before", runtime.NumGoroutine(), goroutinesBefore)
+	}
+}
+
+// TestInlineHandlerStallsItsLoop: why the loop hands each request to a
+// goroutine. A loop that ran handlers itself (as event loops in C, Node
+// or evio do, whose handlers must never block) would stop at a slow one
+// (/sleep, an upload, a CGI script, a database call), and every other
+// connection of that loop would wait for it: here the second client's
+// request cannot even begin until the first one's ends. With the
+// goroutines, the second is answered while the first still waits.
+func TestInlineHandlerStallsItsLoop(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		inline    bool
+		wantOrder []string
+	}{
+		{"handlers on goroutines", false, []string{"/fast", "/slow"}},
+		{"handlers on the loop", true, []string{"/slow", "/fast"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newGate()
+			srv := &Server{Handler: g, Model: EventLoop, ReadTimeout: testTimeout, inlineHandlers: tt.inline}
+			addr := startServer(t, srv.Serve)
+			first := dial(t, addr)
+			send(t, first, get("/slow"))
+			<-g.started // the first client is inside the handler
+			// Connections go to the loops in turn: the next ones go to
+			// the other loops, and then one to the first client's loop.
+			for range runtime.GOMAXPROCS(0) - 1 {
+				dial(t, addr)
+			}
+			second := dial(t, addr)
+			send(t, second, get("/fast"))
+			if tt.inline {
+				close(g.release)
+				readResponse(t, first, "GET")
+				readResponse(t, second, "GET")
+			} else {
+				readResponse(t, second, "GET") // while the first waits
+				close(g.release)
+				readResponse(t, first, "GET")
+			}
+			if diff := cmp.Diff(tt.wantOrder, g.order()); diff != "" {
+				t.Errorf("order the handlers finished in (-want +got):\n%s", diff)
+			}
+			t.Logf("the handlers finished in the order %v", g.order())
+		})
 	}
 }

@@ -92,11 +92,13 @@ type Server struct {
 	LeaveZombies      bool
 	ParentKeepsCopies bool
 
-	// Event loop model only, for TestEdgeTriggeredTrap: register each
-	// socket edge-triggered (EPOLLET), and read at most loopReadMax bytes
-	// at a time (zero: as much as fits).
-	edgeTriggered bool
-	loopReadMax   int
+	// Event loop model only, for the tests that show its traps: register
+	// each socket edge-triggered (EPOLLET), read at most loopReadMax bytes
+	// at a time (zero: as much as fits), run handlers on the loop itself
+	// (TestEdgeTriggeredTrap, TestInlineHandlerStallsItsLoop).
+	edgeTriggered  bool
+	loopReadMax    int
+	inlineHandlers bool
 
 	// Now returns the time for the Date field. Nil means time.Now; tests
 	// set a fixed clock to compare whole responses.
