@@ -449,6 +449,9 @@ func (l *loop) handBack(pc *pollConn) bool {
 	}
 	pc.state = idle
 	pc.want = 0
+	// The goroutine's deadlines end with it (the client watch leaves one
+	// in the past when it stops): the loop's own timers apply now.
+	pc.rdeadline, pc.wdeadline = time.Time{}, time.Time{}
 	l.setTimer(pc, deadline(time.Now(), s.idleTimeout()))
 	if err := pc.arm(unix.EPOLLIN); err != nil {
 		s.logf("%s: epoll_ctl: %v", c.remote, err)

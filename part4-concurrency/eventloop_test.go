@@ -343,3 +343,31 @@ func TestInlineHandlerStallsItsLoop(t *testing.T) {
 		})
 	}
 }
+
+// TestKeepAliveAfterTheContextWasAsked: a handler that asks its request's
+// context starts the client watch, which leaves a read deadline in the
+// past when it stops. The next request on the connection must still be
+// read: the loop once failed its read, and closed the connection with
+// the request unread (a reset), after every GET /sleep.
+func TestKeepAliveAfterTheContextWasAsked(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		default:
+		}
+		io.WriteString(w, "answer "+r.URL.Path)
+	})
+	for _, model := range []Model{Goroutine, EventLoop} {
+		t.Run(string(model), func(t *testing.T) {
+			_, addr := startModel(t, model, h)
+			conn := dial(t, addr)
+			for _, path := range []string{"/a", "/b", "/c"} {
+				send(t, conn, get(path))
+				got := parseResponse(t, readResponse(t, conn, "GET"), "GET")
+				if diff := cmp.Diff(result{200, nil, "answer " + path}, got); diff != "" {
+					t.Errorf("GET %s (-want +got):\n%s", path, diff)
+				}
+			}
+		})
+	}
+}
