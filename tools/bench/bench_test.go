@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -173,17 +174,77 @@ func TestCheckFlagsFailuresWhereNoneMayBe(t *testing.T) {
 	failed := sample{Requests: 10, Failed: 2, Kinds: map[string]int{"timeout": 2}}
 	load := config{Tool: "load", Endpoint: textEndpoint, Conns: 8}
 	wrk := config{Tool: "wrk", Endpoint: textEndpoint, Conns: 8}
-	goroutine, process, iterative := allColumns[0], allColumns[1], allColumns[2]
+	goroutine, epoll := columnNamed("ours, goroutine"), columnNamed("ours, epoll")
+	process, iterative := columnNamed("ours, process"), columnNamed("ours, iterative")
 	b.check(load, goroutine, "round 1", failed)
 	b.check(wrk, goroutine, "round 1", failed)
+	b.check(load, epoll, "round 1", failed)
+	b.check(wrk, epoll, "round 1", failed)
 	b.check(load, process, "round 1", failed)
 	b.check(wrk, process, "round 1", failed)    // wrk may cut off the process model's queue
 	b.check(load, iterative, "round 1", failed) // the one-at-a-time models may fail: data
 	overCap := config{Tool: "load", Endpoint: textEndpoint, Conns: processModelCap + 1}
 	b.check(overCap, process, "round 1", failed) // past its cap, a client may wait too long: data
 	b.check(load, goroutine, "round 2", sample{Requests: 10})
-	if len(b.problems) != 3 {
-		t.Errorf("%d problems, want 3:\n%s", len(b.problems), strings.Join(b.problems, "\n"))
+	if len(b.problems) != 5 {
+		t.Errorf("%d problems, want 5:\n%s", len(b.problems), strings.Join(b.problems, "\n"))
+	}
+}
+
+// columnNamed returns the column of everyColumn named name.
+func columnNamed(name string) column {
+	for _, c := range everyColumn {
+		if c.Name == name {
+			return c
+		}
+	}
+	panic("no column named " + strconv.Quote(name))
+}
+
+// columnNames returns the names of cols, in order.
+func columnNames(cols []column) []string {
+	var n []string
+	for _, c := range cols {
+		n = append(n, c.Name)
+	}
+	return n
+}
+
+// TestColumns: the epoll model's column comes right after ours, goroutine,
+// on Linux only, and every column has a colour and a description of its own.
+func TestColumns(t *testing.T) {
+	linux := []string{"ours, goroutine", "ours, epoll", "ours, process", "ours, iterative", reference, "part3-gateway", "part2-http"}
+	if diff := cmp.Diff(linux, columnNames(columnsFor("linux"))); diff != "" {
+		t.Errorf("columns on Linux (-want +got):\n%s", diff)
+	}
+	other := []string{"ours, goroutine", "ours, process", "ours, iterative", reference, "part3-gateway", "part2-http"}
+	if diff := cmp.Diff(other, columnNames(columnsFor("darwin"))); diff != "" {
+		t.Errorf("columns elsewhere, without the epoll model (-want +got):\n%s", diff)
+	}
+	seen := map[string]string{}
+	for _, c := range everyColumn {
+		if colorHex[c.Color] == "" {
+			t.Errorf("%s: colour %q has no hex", c.Name, c.Color)
+		}
+		if first, ok := seen[c.Color]; ok {
+			t.Errorf("%s and %s are both %s", first, c.Name, c.Color)
+		}
+		seen[c.Color] = c.Name
+	}
+	epoll := columnNamed("ours, epoll")
+	if diff := cmp.Diff([]string{"-model", "epoll"}, epoll.Args); diff != "" {
+		t.Errorf("ours, epoll: flags (-want +got):\n%s", diff)
+	}
+	if got, want := serves(epoll), "an event loop per core on epoll (Linux): idle connections hold no goroutine"; got != want {
+		t.Errorf("serves(ours, epoll) = %q, want %q", got, want)
+	}
+	described := map[string]string{}
+	for _, c := range everyColumn[:5] { // part 4's: each serves in a way of its own
+		d := serves(c)
+		if first, ok := described[d]; ok {
+			t.Errorf("%s and %s are both described as %q", first, c.Name, d)
+		}
+		described[d] = c.Name
 	}
 }
 
@@ -232,7 +293,7 @@ func tinyReport() *report {
 		}
 		return sample{Requests: n, Seconds: float64(n) / rps, RPS: rps, P50: p50, P99: p99, Failed: failed, Kinds: k}
 	}
-	cols := []column{allColumns[0], allColumns[3]}
+	cols := []column{columnNamed("ours, goroutine"), columnNamed(reference)}
 	names := []string{cols[0].Name, cols[1].Name}
 	text := func(c int, ours, ref []sample) series {
 		return series{
@@ -305,24 +366,22 @@ func TestRender(t *testing.T) {
 // TestRunOrder: the reference runs next to ours, goroutine, and every other
 // round goes backwards.
 func TestRunOrder(t *testing.T) {
-	names := func(cols []column) []string {
-		var n []string
-		for _, c := range cols {
-			n = append(n, c.Name)
-		}
-		return n
-	}
+	cols := columnsFor("linux")
 	want := [][]string{
-		{"ours, goroutine", reference, "ours, process", "ours, iterative", "part3-gateway", "part2-http"},
-		{"part2-http", "part3-gateway", "ours, iterative", "ours, process", reference, "ours, goroutine"},
-		{"ours, goroutine", reference, "ours, process", "ours, iterative", "part3-gateway", "part2-http"},
+		{"ours, goroutine", reference, "ours, epoll", "ours, process", "ours, iterative", "part3-gateway", "part2-http"},
+		{"part2-http", "part3-gateway", "ours, iterative", "ours, process", "ours, epoll", reference, "ours, goroutine"},
+		{"ours, goroutine", reference, "ours, epoll", "ours, process", "ours, iterative", "part3-gateway", "part2-http"},
 	}
 	for r, w := range want {
-		if diff := cmp.Diff(w, names(runOrder(allColumns, r))); diff != "" {
+		if diff := cmp.Diff(w, columnNames(runOrder(cols, r))); diff != "" {
 			t.Errorf("round %d (-want +got):\n%s", r, diff)
 		}
 	}
-	if diff := cmp.Diff(names(allColumns)[:2], []string{"ours, goroutine", "ours, process"}); diff != "" {
+	if diff := cmp.Diff([]string{"ours, goroutine", "ours, epoll"}, columnNames(cols)[:2]); diff != "" {
 		t.Errorf("runOrder changed the table's order (-want +got):\n%s", diff)
+	}
+	// Without the epoll model, the reference still runs next to ours, goroutine.
+	if got := columnNames(runOrder(columnsFor("darwin"), 0))[:2]; !cmp.Equal(got, []string{"ours, goroutine", reference}) {
+		t.Errorf("elsewhere, round 0 starts %v, want ours, goroutine then %s", got, reference)
 	}
 }

@@ -16,7 +16,9 @@
 // with wrk; a slow handler; the memory an idle connection costs; and each
 // server's peak memory. It exits 1 if a server fails to start, an output
 // cannot be parsed, or a request fails where none may (any request to
-// our goroutine model or to net/http); the report is written first.
+// our goroutine or epoll model, or to net/http); the report is written
+// first. The epoll model runs on Linux only: elsewhere its column is left
+// out.
 package main
 
 import (

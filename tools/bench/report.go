@@ -102,7 +102,8 @@ func render(r *report) []byte {
 	p("going to a file. After every run the bench waits until the server has finished with it (a\n")
 	p("request answered; for the process model, no child left) before the next run starts.\n\n")
 
-	glance(&w, r)
+	glance(&w, r, "ours, goroutine")
+	glance(&w, r, "ours, epoll")
 	for _, tool := range []string{"load", "wrk"} {
 		groups := groupSeries(r.Series, tool)
 		if len(groups) == 0 {
@@ -138,6 +139,8 @@ func serves(c column) string {
 		return "net/http's http.Server, the same handler: the reference"
 	case c.Process:
 		return "a process per connection (re-exec of the binary), keep-alive"
+	case c.Bin == "part4-concurrency" && slices.Contains(c.Args, "epoll"):
+		return "an event loop per core on epoll (Linux): idle connections hold no goroutine"
 	case c.Bin == "part4-concurrency" && slices.Contains(c.Args, "iterative"):
 		return "one connection at a time, one request each"
 	case c.Bin == "part4-concurrency":
@@ -219,10 +222,13 @@ func rows(s series) []row {
 	return out
 }
 
-// glance is the summary table: ours (goroutine) against net/http in
+// glance is a summary table: one of ours (the goroutine model, then the
+// epoll model) against net/http in
 // every throughput run.
-func glance(w *strings.Builder, r *report) {
-	const ours = "ours, goroutine"
+func glance(w *strings.Builder, r *report, ours string) {
+	if !slices.ContainsFunc(r.Columns, func(c column) bool { return c.Name == ours }) {
+		return
+	}
 	var levels []int
 	for _, s := range r.Series {
 		if !slices.Contains(levels, s.Config.Conns) {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,9 @@ type column struct {
 	// Memory says the memory per idle connection is measured: for the
 	// servers that keep connections alive.
 	Memory bool
+	// LinuxOnly says the server runs on Linux alone (the epoll model):
+	// elsewhere the bench leaves its column out.
+	LinuxOnly bool
 }
 
 // processModelCap is the process model's cap on children when -max-conns
@@ -58,11 +62,12 @@ const processModelCap = 256
 // reference is the column every other is compared with.
 const reference = "net/http"
 
-// allColumns is every server, in the order of the tables. The colours are
-// ones a reader can name, so that the sentence under each chart can say
-// which line is which.
-var allColumns = []column{
+// everyColumn is every server, in the order of the tables. The colours
+// are ones a reader can name, so that the sentence under each chart can
+// say which line is which.
+var everyColumn = []column{
 	{Name: "ours, goroutine", Bin: "part4-concurrency", Args: []string{"-model", "goroutine"}, Color: "blue", Sleep: true, Strict: true, StrictLoad: true, Memory: true},
+	{Name: "ours, epoll", Bin: "part4-concurrency", Args: []string{"-model", "epoll"}, Color: "green", Sleep: true, Strict: true, StrictLoad: true, Memory: true, LinuxOnly: true},
 	{Name: "ours, process", Bin: "part4-concurrency", Args: []string{"-model", "process"}, Color: "orange", Sleep: true, StrictLoad: true, StrictUpTo: processModelCap, Process: true, Memory: true},
 	{Name: "ours, iterative", Bin: "part4-concurrency", Args: []string{"-model", "iterative"}, Color: "red", Sleep: true},
 	{Name: reference, Bin: "part4-concurrency", Args: []string{"-server", "net/http"}, Color: "black", Sleep: true, Strict: true, StrictLoad: true, Memory: true},
@@ -70,9 +75,24 @@ var allColumns = []column{
 	{Name: "part2-http", Bin: "part2-http", Color: "grey"},
 }
 
+// allColumns is every server this system runs, in the order of the tables.
+var allColumns = columnsFor(runtime.GOOS)
+
+// columnsFor returns the columns of everyColumn that run on goos.
+func columnsFor(goos string) []column {
+	var cols []column
+	for _, c := range everyColumn {
+		if c.LinuxOnly && goos != "linux" {
+			continue
+		}
+		cols = append(cols, c)
+	}
+	return cols
+}
+
 // colorHex is how the charts draw each named colour.
 var colorHex = map[string]string{
-	"blue": "#1f77b4", "orange": "#ff7f0e", "red": "#d62728",
+	"blue": "#1f77b4", "green": "#2ca02c", "orange": "#ff7f0e", "red": "#d62728",
 	"black": "#222222", "purple": "#9467bd", "grey": "#8c8c8c",
 }
 
