@@ -183,6 +183,61 @@ func TestPipelining(t *testing.T) {
 	}
 }
 
+// TestPipelinedAnswersInOneWrite: the answers to requests that arrived
+// together go out in one write (one system call, and often one packet):
+// the server flushes only when no whole request waits in its buffer. (The
+// goroutine model, whose connections a wrapper can count; the epoll model
+// makes the same choice in the same serveHTTP.)
+func TestPipelinedAnswersInOneWrite(t *testing.T) {
+	writes := make(chan int, 1)
+	srv := &Server{Handler: newGate(), Model: Goroutine, ReadTimeout: testTimeout}
+	addr := startServer(t, func(ln net.Listener) error {
+		return srv.Serve(&countingListener{Listener: ln, writes: writes})
+	})
+	conn := dial(t, addr)
+	send(t, conn, get("/1")+get("/2")+get("/3")+get("/4", "Connection: close\r\n"))
+	if n := strings.Count(readAll(t, conn), "HTTP/1.1 200 OK"); n != 4 {
+		t.Errorf("%d answers, want 4", n)
+	}
+	if n := <-writes; n != 1 {
+		t.Errorf("the answers took %d writes, want 1", n)
+	}
+}
+
+// countingListener's connections count their writes, and send the count
+// on writes when the server closes them.
+type countingListener struct {
+	net.Listener
+	writes chan<- int
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, writes: l.writes}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	n      int
+	writes chan<- int
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.n++
+	return c.Conn.Write(p)
+}
+
+func (c *countingConn) Close() error {
+	select {
+	case c.writes <- c.n:
+	default:
+	}
+	return c.Conn.Close()
+}
+
 // TestWhoCloses: HTTP/1.1 keeps the connection unless a side says
 // "Connection: close"; HTTP/1.0 closes it unless the client asks for
 // "Connection: keep-alive" (RFC 9112 sections 9.3 and 9.6). When the
