@@ -121,7 +121,8 @@ func BenchmarkReadRequest(b *testing.B) {
 // and times a whole exchange two ways: on a kept-alive connection (send,
 // read the response by its length), and on a new connection each time
 // with "Connection: close" (connect, send, read to the close), as parts 2
-// and 3 served every request. Compare the lines:
+// and 3 served every request; on Linux, the epoll model too. Compare the
+// lines:
 //
 //	go test -run=NONE -bench=Servers -count=6 ./part4-concurrency
 func BenchmarkServers(b *testing.B) {
@@ -135,6 +136,12 @@ func BenchmarkServers(b *testing.B) {
 	}{
 		{"ours", (&Server{Handler: handler, ReadTimeout: testTimeout}).Serve},
 		{"net-http", (&http.Server{Handler: handler, ReadTimeout: testTimeout}).Serve},
+	}
+	if eventLoopSupported {
+		servers = append(servers, struct {
+			name  string
+			serve func(net.Listener) error
+		}{"ours-epoll", (&Server{Handler: handler, Model: EventLoop, ReadTimeout: testTimeout}).Serve})
 	}
 	for _, s := range servers {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

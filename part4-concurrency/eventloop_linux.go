@@ -85,7 +85,8 @@ type loop struct {
 	accepting  bool      // Serve may still add connections; the loop ends when not, and none is live
 	exited     bool      // the loop has ended: its descriptors are closed
 
-	scratch []byte // where an idle connection's first bytes land (readHead)
+	scratch  []byte        // where an idle connection's first bytes land (readHead)
+	maxSleep time.Duration // the shortest of the server's timeouts (sleep)
 
 	work        chan *pollConn // to a worker that waits (dispatch)
 	idleWorkers atomic.Int32   // how many wait
@@ -128,7 +129,7 @@ func newLoop(s *Server) (*loop, error) {
 	return &loop{
 		s: s, ep: ep, wake: wake, conns: map[uint64]*pollConn{}, accepting: true,
 		edge: s.edgeTriggered, readMax: s.loopReadMax, scratch: make([]byte, readBufferBytes),
-		work: make(chan *pollConn),
+		work: make(chan *pollConn), maxSleep: shortest(s.readHeaderTimeout(), s.idleTimeout()),
 	}, nil
 }
 
@@ -270,11 +271,19 @@ func (l *loop) sleep() (ms int, done bool) {
 		return 0, true
 	}
 	l.sleeping = true
+	// Never longer than the shortest timeout: a deadline set while the
+	// loop sleeps (a connection given back, with its idle deadline) is
+	// then never earlier than its wake-up, and needs no eventfd write.
 	l.sleepUntil = time.Time{}
-	if len(l.timers) == 0 {
+	if l.maxSleep > 0 {
+		l.sleepUntil = time.Now().Add(l.maxSleep)
+	}
+	if len(l.timers) > 0 && (l.sleepUntil.IsZero() || l.timers[0].when.Before(l.sleepUntil)) {
+		l.sleepUntil = l.timers[0].when
+	}
+	if l.sleepUntil.IsZero() {
 		return -1, false
 	}
-	l.sleepUntil = l.timers[0].when
 	d := time.Until(l.sleepUntil)
 	return int((max(d, 0) + time.Millisecond - 1) / time.Millisecond), false
 }
@@ -633,6 +642,17 @@ func (h *timerHeap) remove(pc *pollConn) {
 	if pc.index >= 0 {
 		heap.Remove(h, pc.index)
 	}
+}
+
+// shortest returns the shortest positive duration of ds, or zero.
+func shortest(ds ...time.Duration) time.Duration {
+	var min time.Duration
+	for _, d := range ds {
+		if d > 0 && (min == 0 || d < min) {
+			min = d
+		}
+	}
+	return min
 }
 
 // eventID is the connection an event is about: the id it was registered
