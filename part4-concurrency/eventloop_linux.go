@@ -227,9 +227,11 @@ func (l *loop) run() {
 		if done {
 			return
 		}
-		// Poll first without waiting; if nothing is ready, let the
-		// goroutines this loop just started run (on this core, while
-		// their data is in its cache) before it sleeps in epoll_wait.
+		// Poll first without waiting; if nothing is ready, yield before
+		// sleeping in epoll_wait. A thread that waits in a system call
+		// keeps its share of the CPU (its P, in the runtime's terms)
+		// until the runtime takes it back, some microseconds later: the
+		// goroutines this loop just started would wait that long.
 		n, err := unix.EpollWait(l.ep, events, 0)
 		if n == 0 && timeout != 0 {
 			runtime.Gosched()
