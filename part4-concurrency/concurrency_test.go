@@ -204,6 +204,30 @@ func TestPipelinedAnswersInOneWrite(t *testing.T) {
 	}
 }
 
+// TestPanicBehindAPipelinedRequest: the answer to the first of two
+// pipelined requests waits in the buffer for the second's; when the
+// second's handler panics, the first answer still goes out, then the 500.
+func TestPanicBehindAPipelinedRequest(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/panic" {
+			panic("on purpose")
+		}
+		io.WriteString(w, "answer "+r.URL.Path)
+	})
+	_, addr := startModel(t, "", h)
+	conn := dial(t, addr)
+	send(t, conn, get("/first")+get("/panic"))
+	br := bufio.NewReader(conn)
+	var got []result
+	for range 2 {
+		got = append(got, parseResponse(t, readResponse(t, br, "GET"), "GET"))
+	}
+	want := []result{{200, nil, "answer /first"}, {500, nil, "internal server error\n"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("answers (-want +got):\n%s", diff)
+	}
+}
+
 // countingListener's connections count their writes, and send the count
 // on writes when the server closes them.
 type countingListener struct {

@@ -67,6 +67,10 @@ func (s *Server) serveHTTP(c *conn, req *Request) (keepAlive, bodyDone bool) {
 	} else {
 		w.closeAfterReply = true
 	}
+	if err := w.flush(); err != nil {
+		s.logf("%s: write response: %v", r.RemoteAddr, err)
+		w.closeAfterReply = true
+	}
 	w.giveBufferBack()
 	watch.stop()
 	// Each request the handler answered is logged by the application's
@@ -74,17 +78,7 @@ func (s *Server) serveHTTP(c *conn, req *Request) (keepAlive, bodyDone bool) {
 	// only what the application never sees: refusals, dropped clients,
 	// panics and write errors.
 	bodyDone = body == nil || body.readToEnd()
-	keepAlive = w.shouldReuseConnection() && bodyDone
-	// A client that pipelines has its next request here already: this
-	// response waits in the buffer for the next one, and they go out
-	// together, in one write (see requestBuffered).
-	if !keepAlive || !requestBuffered(c.br) {
-		if err := c.bw.Flush(); err != nil {
-			s.logf("%s: write response: %v", r.RemoteAddr, err)
-			keepAlive = false
-		}
-	}
-	return keepAlive, bodyDone
+	return w.shouldReuseConnection() && bodyDone, bodyDone
 }
 
 // asHTTPServer returns the *http.Server a handler finds under
@@ -121,9 +115,7 @@ func (s *Server) runHandler(h http.Handler, w *responseWriter, r *http.Request) 
 		stack = stack[:runtime.Stack(stack, false)]
 		s.logf("%s: panic serving %s: %v\n%s", r.RemoteAddr, r.RequestURI, v, stack)
 		if !w.headSent {
-			// Nothing of this response is in bw yet (the body waits in
-			// w.w): what bw holds answers earlier requests (pipelined),
-			// and goes out first.
+			// (What bw holds answers earlier requests, pipelined: it stays.)
 			w.status = http.StatusInternalServerError
 			resp := textResponse(http.StatusInternalServerError, "internal server error\n")
 			writeResponse(w.bw, w.req, resp, w.s.now())

@@ -47,6 +47,17 @@ func hasToken(values []string, token string) bool {
 	return false
 }
 
+// flush sends what the connection's writer holds, unless the client has
+// pipelined: when its next request is here already and the connection
+// stays open, this answer waits in the buffer for the next one, and they
+// go out together, in one write.
+func (w *responseWriter) flush() error {
+	if w.shouldReuseConnection() && (w.body == nil || w.body.readToEnd()) && requestBuffered(w.c.br) {
+		return nil
+	}
+	return w.c.bw.Flush()
+}
+
 // requestBuffered reports whether r holds the whole head of a request:
 // the client pipelines, and the server may answer it before it flushes
 // what it has written, so that the answers to a batch of requests go out

@@ -238,17 +238,17 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		w.FlushError()
 	}
 	w.watch.stop()
-	conn, err := w.c.takeOver() // out of its event loop, in that model (eventloop_linux.go)
-	if err != nil {
+	var err error
+	if w.conn, err = w.c.takeOver(); err != nil { // out of its event loop, in that model
 		return nil, nil, err
 	}
 	w.s.forget(w.c)
-	conn.SetDeadline(time.Time{})
+	w.conn.SetDeadline(time.Time{})
 	if len(w.c.r.pending) > 0 {
 		// The byte the watch read ahead moves into the buffered reader.
 		w.c.br.Peek(w.c.br.Buffered() + 1)
 	}
-	return conn, bufio.NewReadWriter(w.c.br, w.c.bw), nil
+	return w.conn, bufio.NewReadWriter(w.c.br, w.c.bw), nil
 }
 
 // finish completes the response once the handler has returned: the head
