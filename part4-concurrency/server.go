@@ -1,8 +1,8 @@
 // Server accepts TCP connections and serves many of them at once: the
 // model (iterative, a process or a goroutine per connection, or an event
-// loop) decides who serves each one. A connection now carries request after request
-// (keep-alive), each bounded by its own timeout, until either side closes
-// it or the server shuts down.
+// loop) decides who serves each one. A connection now carries request
+// after request (keep-alive), each bounded by its own timeout, until
+// either side closes it or the server shuts down.
 
 package main
 
