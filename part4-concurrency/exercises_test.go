@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -338,8 +339,14 @@ func TestExercise8(t *testing.T) {
 		exchange("/ask")
 		exchange("/quiet")
 	}
-	ask := testing.AllocsPerRun(200, func() { exchange("/ask") })
-	quiet := testing.AllocsPerRun(200, func() { exchange("/quiet") })
+	// The fewest of five measurements each: a stray allocation (a free
+	// list letting its buffers go, the runtime's own) can fall in any
+	// one of them, and must not decide.
+	ask, quiet := math.Inf(1), math.Inf(1)
+	for range 5 {
+		ask = min(ask, testing.AllocsPerRun(100, func() { exchange("/ask") }))
+		quiet = min(quiet, testing.AllocsPerRun(100, func() { exchange("/quiet") }))
+	}
 	if quiet < ask {
 		t.Errorf("a request whose handler asks its context costs %.0f allocations (test and server together), one whose handler does not %.0f: the watch still waits to be asked; start it for every request", ask, quiet)
 	}
