@@ -83,24 +83,20 @@ func send(t *testing.T, conn net.Conn, raw string) {
 // answered only after the first. The test asserts the order in which the
 // handlers finished, not how long anything took.
 func TestSecondClientDuringSlowHandler(t *testing.T) {
-	tests := []struct {
+	type modelCase struct {
 		name      string
 		model     Model
 		maxConns  int
 		wantOrder []string
-	}{
+	}
+	tests := []modelCase{
 		{"goroutine", Goroutine, 0, []string{"/fast", "/slow"}},
 		{"goroutine, cap of 2", Goroutine, 2, []string{"/fast", "/slow"}},
 		{"goroutine, cap of 1", Goroutine, 1, []string{"/slow", "/fast"}},
 		{"iterative", Iterative, 0, []string{"/slow", "/fast"}},
 	}
 	if eventLoopSupported {
-		tests = append(tests, []struct {
-			name      string
-			model     Model
-			maxConns  int
-			wantOrder []string
-		}{
+		tests = append(tests, []modelCase{
 			{"epoll", EventLoop, 0, []string{"/fast", "/slow"}},
 			{"epoll, cap of 1", EventLoop, 1, []string{"/slow", "/fast"}},
 		}...)

@@ -264,18 +264,18 @@ func (pc *pollConn) SetDeadline(t time.Time) error {
 // SetReadDeadline and SetWriteDeadline also wake a goroutine waiting
 // with the old deadline: it checks the new one.
 func (pc *pollConn) SetReadDeadline(t time.Time) error {
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	pc.rdeadline = t
-	pc.notify(&pc.readReady)
-	return nil
+	return pc.setDeadline(&pc.rdeadline, &pc.readReady, t)
 }
 
 func (pc *pollConn) SetWriteDeadline(t time.Time) error {
+	return pc.setDeadline(&pc.wdeadline, &pc.writeReady, t)
+}
+
+func (pc *pollConn) setDeadline(d *time.Time, ready *chan struct{}, t time.Time) error {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	pc.wdeadline = t
-	pc.notify(&pc.writeReady)
+	*d = t
+	pc.notify(ready)
 	return nil
 }
 
@@ -297,4 +297,44 @@ func fileConn(fd int) (net.Conn, error) {
 	f := os.NewFile(uintptr(dup), "tcp")
 	defer f.Close()
 	return net.FileConn(f)
+}
+
+// detach takes a connection out of its loop for a handler that hijacks
+// it: the handler gets an ordinary *net.TCPConn, in the runtime's poller,
+// and the loop forgets the socket.
+func (l *loop) detach(pc *pollConn) (net.Conn, error) {
+	l.mu.Lock()
+	delete(l.conns, pc.id)
+	l.timers.remove(pc)
+	l.mu.Unlock()
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.fdClosed {
+		return nil, net.ErrClosed
+	}
+	pc.arm(0)
+	nc, err := fileConn(pc.fd)
+	pc.fdClosed = true
+	unix.Close(pc.fd) // nc has a copy
+	return nc, err
+}
+
+// takeOver is the connection as a handler that hijacks it gets it: in the
+// event loop model, out of its loop, with what the server's writer held
+// sent first.
+func (c *conn) takeOver() (net.Conn, error) {
+	pc, ok := c.rwc.(*pollConn)
+	if !ok {
+		return c.rwc, nil
+	}
+	if err := c.bw.Flush(); err != nil {
+		return nil, err
+	}
+	nc, err := pc.l.detach(pc)
+	if err != nil {
+		return nil, err
+	}
+	c.r.conn = nc
+	c.bw.Reset(nc)
+	return nc, nil
 }
