@@ -347,7 +347,9 @@ func TestExercise8(t *testing.T) {
 		ask = min(ask, testing.AllocsPerRun(100, func() { exchange("/ask") }))
 		quiet = min(quiet, testing.AllocsPerRun(100, func() { exchange("/quiet") }))
 	}
-	if quiet < ask {
+	// Without the watch for every request, a request that asks costs
+	// three more; with it, asking may still cost one (its answer).
+	if ask-quiet > 1 {
 		t.Errorf("a request whose handler asks its context costs %.0f allocations (test and server together), one whose handler does not %.0f: the watch still waits to be asked; start it for every request", ask, quiet)
 	}
 }
