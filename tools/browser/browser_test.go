@@ -11,6 +11,7 @@ import (
 	_ "image/png" // socket.png's size, to compare with what the browser decoded
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -78,6 +79,11 @@ func TestBrowser(t *testing.T) {
 			if p.N >= 4 {
 				t.Run("tabs", func(t *testing.T) { checkTabs(t, b, srv) })
 				t.Run("chat", func(t *testing.T) { checkChat(t, b, srv) })
+				if runtime.GOOS != "windows" {
+					t.Run("chat-process-model", func(t *testing.T) {
+						checkChatAlone(t, b, startPart(t, root, bin, p, "-model", "process"))
+					})
+				}
 			}
 		})
 	}
@@ -85,7 +91,7 @@ func TestBrowser(t *testing.T) {
 
 // startPart starts part p from bin with an upload folder of its own, and
 // stops it when the test ends.
-func startPart(t *testing.T, root, bin string, p course.Part) *server {
+func startPart(t *testing.T, root, bin string, p course.Part, extra ...string) *server {
 	t.Helper()
 	files := filepath.Join(t.TempDir(), "files")
 	if err := os.Mkdir(files, 0o755); err != nil {
@@ -93,7 +99,7 @@ func startPart(t *testing.T, root, bin string, p course.Part) *server {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
 	defer cancel()
-	srv, err := startServer(ctx, root, bin, p, files)
+	srv, err := startServer(ctx, root, bin, p, files, extra...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,6 +399,48 @@ func checkTabs(t *testing.T, b *browser, srv *server) {
 	}
 }
 
+// checkChatAlone: /chat in two tabs again, on the process model. Each
+// socket is served by a child of its own, with a hub of its own: the
+// page says so, and what one tab says never reaches the other, which
+// learns only of its own words.
+func checkChatAlone(t *testing.T, b *browser, srv *server) {
+	tabs := map[string]context.Context{}
+	for _, name := range []string{"ann", "bob"} {
+		tabCtx, cancel := chromedp.NewContext(b.Tab)
+		t.Cleanup(cancel)
+		ctx, cancelTimeout := context.WithTimeout(tabCtx, checkTimeout)
+		t.Cleanup(cancelTimeout)
+		do(t, ctx, "load /chat", chromedp.Navigate(srv.URL+"/chat"))
+		if err := joinChat(ctx, name); err != nil {
+			t.Fatalf("%s joins: %v", name, err)
+		}
+		if err := waitForChat(ctx, "", "This page and your socket came from two processes"); err != nil {
+			t.Fatalf("%s's page says which model serves it: %v", name, err)
+		}
+		tabs[name] = ctx
+	}
+	// bob says something, and waits for his own words to come back from
+	// his hub: by then ann's hub would have had them too, if it were the
+	// same one.
+	if err := sayInChat(tabs["bob"], "hi ann"); err != nil {
+		t.Fatalf("bob says: %v", err)
+	}
+	if err := waitForChat(tabs["bob"], "bob", "hi ann"); err != nil {
+		t.Fatalf("bob sees his own words: %v", err)
+	}
+	if err := sayInChat(tabs["ann"], "anyone?"); err != nil {
+		t.Fatalf("ann says: %v", err)
+	}
+	if err := waitForChat(tabs["ann"], "ann", "anyone?"); err != nil {
+		t.Fatalf("ann sees her own words: %v", err)
+	}
+	got := eval[[]string](t, tabs["ann"], `[...document.querySelectorAll("#log li")].map(li => li.textContent).filter(s => !s.startsWith("This page"))`)
+	want := []string{"You are ann. Here: ann.", "ann joined.", "annanyone?"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ann's chat, under the process model (-want +got):\n%s", diff)
+	}
+}
+
 // checkChat: /chat in two tabs of one browser. Each joins the chat over a
 // WebSocket; what one tab says appears in the other, and as text: markup
 // in a message stays text.
@@ -408,6 +456,11 @@ func checkChat(t *testing.T, b *browser, srv *server) {
 			t.Fatalf("%s joins: %v", name, err)
 		}
 		tabs[name] = ctx
+	}
+	// The part runs in the goroutine model: one process serves the page
+	// and the socket, and the page says so.
+	if err := waitForChat(tabs["ann"], "", "One process served this page and serves your socket"); err != nil {
+		t.Fatalf("ann's page says which model serves it: %v", err)
 	}
 	if err := waitForChat(tabs["ann"], "", "bob joined."); err != nil {
 		t.Fatalf("ann sees bob join: %v", err)

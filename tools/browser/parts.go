@@ -21,7 +21,7 @@ type server struct {
 // startServer starts the program of p, built into bin, on a free loopback
 // port, with uploads in files and the part's own CGI scripts from root,
 // and returns when the part has said where it serves.
-func startServer(ctx context.Context, root, bin string, p course.Part, files string) (*server, error) {
+func startServer(ctx context.Context, root, bin string, p course.Part, files string, extra ...string) (*server, error) {
 	args := []string{"-addr", "127.0.0.1:0"}
 	if p.N >= 2 {
 		args = append(args, "-files", files)
@@ -31,6 +31,7 @@ func startServer(ctx context.Context, root, bin string, p course.Part, files str
 		// only when started from the repository or the part, so say it.
 		args = append(args, "-cgi-bin", filepath.Join(root, p.Dir, "cgi-bin"))
 	}
+	args = append(args, extra...)
 	// It runs beside its upload folder: whatever it writes stays out of
 	// the repository.
 	prog, err := course.Start(ctx, filepath.Join(bin, p.Dir), args, filepath.Dir(files))
