@@ -55,6 +55,7 @@ var readingOrder = map[string][]fileNote{
 		{"main.go", "the flags: -server, -router, -cgi-bin, -cgi-timeout"},
 		{"body.go", "the body read as a stream, not whole"},
 		{"response.go", "the server's own answers: refusals"},
+		{"request.go", "the parsed request holds no body: the handler reads it"},
 	},
 	"part4-concurrency": {
 		{"server.go", "the accept loop, serve (the models), serveConn (keep-alive, timeouts)"},
@@ -180,9 +181,12 @@ func stageDiff(root, a, b string) (diff, numstat []byte, err error) {
 
 // changesTable returns the "What changed" table of the diff that leads to
 // part b: each file with the lines it adds and removes, and the concept it
-// serves (readingOrder), in the order the notes read them.
-func changesTable(b string, numstat []byte) string {
+// serves (readingOrder), in the order the notes read them. A file that
+// readingOrder gives no concept is an error: the table would not say what
+// it is for.
+func changesTable(b string, numstat []byte) (string, error) {
 	var t strings.Builder
+	var unnamed []string
 	t.WriteString("| file | lines added | lines removed | what for |\n|---|---:|---:|---|\n")
 	for _, line := range strings.Split(strings.TrimSpace(string(numstat)), "\n") {
 		f := strings.SplitN(line, "\t", 3)
@@ -200,9 +204,16 @@ func changesTable(b string, numstat []byte) string {
 		} else {
 			path = "`" + path + "`"
 		}
-		t.WriteString("| " + path + " | " + added + " | " + removed + " | " + conceptOf(b, name) + " |\n")
+		concept := conceptOf(b, name)
+		if concept == "" {
+			unnamed = append(unnamed, name)
+		}
+		t.WriteString("| " + path + " | " + added + " | " + removed + " | " + concept + " |\n")
 	}
-	return t.String()
+	if len(unnamed) > 0 {
+		return "", fmt.Errorf("the diff to %s changes %s, which readingOrder (tools/gendocs/diffs.go) gives no concept", b, strings.Join(unnamed, ", "))
+	}
+	return t.String(), nil
 }
 
 // conceptOf returns what file name of part b's diff serves.

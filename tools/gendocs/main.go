@@ -104,7 +104,9 @@ func generate(root string) (map[string][]byte, error) {
 			return nil, err
 		}
 		out[filepath.Join("docs", "diffs", parts[i-1]+"_to_"+parts[i]+".diff")] = diffText(parts[i-1], parts[i], d)
-		changesTables[parts[i]] = changesTable(parts[i], numstat)
+		if changesTables[parts[i]], err = changesTable(parts[i], numstat); err != nil {
+			return nil, err
+		}
 	}
 	notes := []string{"README.md", filepath.Join("docs", "README.md"), filepath.Join("docs", "performance.md")}
 	for _, p := range parts {

@@ -96,3 +96,22 @@ func TestDiffParts(t *testing.T) {
 		t.Errorf("file order (-want +got):\n%s", diff)
 	}
 }
+
+// TestChangesTableNamesEveryConcept: a file that readingOrder gives no
+// concept stops gendocs, so that no row of a "What changed" table says
+// nothing of what its file is for.
+func TestChangesTableNamesEveryConcept(t *testing.T) {
+	got, err := changesTable("part3-gateway", []byte("3\t1\tgateway.go\n2\t0\tgateway_test.go\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "| file | lines added | lines removed | what for |\n|---|---:|---:|---|\n" +
+		"| `gateway.go` | 3 | 1 | the gateway: the *http.Request built, the handler called |\n" +
+		"| `gateway_test.go` | 2 | 0 | tests |\n"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("table (-want +got):\n%s", diff)
+	}
+	if _, err := changesTable("part3-gateway", []byte("1\t0\tmystery.go\n")); err == nil || !strings.Contains(err.Error(), "mystery.go") {
+		t.Errorf("a file with no concept: err = %v, want one that names it", err)
+	}
+}
