@@ -244,8 +244,10 @@ func (l *loop) run() {
 		}
 		l.mu.Unlock()
 		if err != nil && err != unix.EINTR {
-			l.s.logf("epoll_wait: %v", err)
-			return
+			// EBADF, EFAULT or EINVAL: a bug, not a client. Go's own
+			// poller throws here (runtime/netpoll_epoll.go); a loop that
+			// returned would leave its connections hanging, unserved.
+			panic("epoll_wait: " + err.Error())
 		}
 		for i, pc := range ready {
 			switch {
