@@ -404,20 +404,11 @@ func checkTabs(t *testing.T, b *browser, srv *server) {
 // page says so, and what one tab says never reaches the other, which
 // learns only of its own words.
 func checkChatAlone(t *testing.T, b *browser, srv *server) {
-	tabs := map[string]context.Context{}
-	for _, name := range []string{"ann", "bob"} {
-		tabCtx, cancel := chromedp.NewContext(b.Tab)
-		t.Cleanup(cancel)
-		ctx, cancelTimeout := context.WithTimeout(tabCtx, checkTimeout)
-		t.Cleanup(cancelTimeout)
-		do(t, ctx, "load /chat", chromedp.Navigate(srv.URL+"/chat"))
-		if err := joinChat(ctx, name); err != nil {
-			t.Fatalf("%s joins: %v", name, err)
-		}
+	tabs := joinInTabs(t, b, srv, "ann", "bob")
+	for name, ctx := range tabs {
 		if err := waitForChat(ctx, "", "This page and your socket came from two processes"); err != nil {
 			t.Fatalf("%s's page says which model serves it: %v", name, err)
 		}
-		tabs[name] = ctx
 	}
 	// bob says something, and waits for his own words to come back from
 	// his hub: by then ann's hub would have had them too, if it were the
@@ -441,12 +432,12 @@ func checkChatAlone(t *testing.T, b *browser, srv *server) {
 	}
 }
 
-// checkChat: /chat in two tabs of one browser. Each joins the chat over a
-// WebSocket; what one tab says appears in the other, and as text: markup
-// in a message stays text.
-func checkChat(t *testing.T, b *browser, srv *server) {
+// joinInTabs opens /chat in a new tab of b for each name, one after the
+// other, and joins the chat there under that name. It returns each tab's
+// context, which ends with the test or after checkTimeout.
+func joinInTabs(t *testing.T, b *browser, srv *server, names ...string) map[string]context.Context {
 	tabs := map[string]context.Context{}
-	for _, name := range []string{"ann", "bob"} {
+	for _, name := range names {
 		tabCtx, cancel := chromedp.NewContext(b.Tab) // a new tab of the same browser
 		t.Cleanup(cancel)
 		ctx, cancelTimeout := context.WithTimeout(tabCtx, checkTimeout)
@@ -457,6 +448,14 @@ func checkChat(t *testing.T, b *browser, srv *server) {
 		}
 		tabs[name] = ctx
 	}
+	return tabs
+}
+
+// checkChat: /chat in two tabs of one browser. Each joins the chat over a
+// WebSocket; what one tab says appears in the other, and as text: markup
+// in a message stays text.
+func checkChat(t *testing.T, b *browser, srv *server) {
+	tabs := joinInTabs(t, b, srv, "ann", "bob")
 	// The part runs in the goroutine model: one process serves the page
 	// and the socket, and the page says so.
 	if err := waitForChat(tabs["ann"], "", "One process served this page and serves your socket"); err != nil {
